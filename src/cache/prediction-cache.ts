@@ -1,0 +1,38 @@
+/**
+ * The contract between the predict path and the cache. The predictor computes nothing about keys or
+ * tiers: it asks for per-row keys, looks rows up, sends only the misses to the batcher, and stores what
+ * came back. Implementations never throw from `getRows`/`setRows` and bound the time `getRows` waits.
+ */
+import type { HostTensor, NamedTensors } from '../tensor/tensor.js';
+
+/** What identifies a row's answer besides its input bytes. */
+export interface RowKeyContext {
+  readonly model: string;
+  readonly version: string;
+  /** The resolved variant actually run ('fp32' | 'int8' | 'fp16'). */
+  readonly variant: string;
+  /** The requested output names, sorted; empty means all outputs. */
+  readonly outputs: readonly string[];
+}
+
+/** One row's outputs: each tensor has shape [1, ...]. */
+export type CachedRow = Readonly<Record<string, HostTensor>>;
+
+/** Per-model cache settings from the model's config. */
+export interface RowCacheOptions {
+  readonly ttlSeconds: number;
+  /** 'default' reads and writes; 'refresh' skips the read. ('bypass' never reaches the cache.) */
+  readonly policy: 'default' | 'refresh';
+}
+
+/** The prediction cache the predictor talks to. */
+export interface PredictionCache {
+  /** One key per row of `inputs` (rows along dim 0), unique over the context and the row's bytes. */
+  rowKeys(ctx: RowKeyContext, inputs: NamedTensors, rows: number): string[];
+  /** Looks up rows by key; `undefined` is a miss. Never rejects; waits at most the configured L2 budget. */
+  getRows(model: string, keys: readonly string[], opts: RowCacheOptions): Promise<(CachedRow | undefined)[]>;
+  /** Stores rows (L1 at once, L2 in the background). Never throws. */
+  setRows(model: string, entries: readonly { key: string; row: CachedRow }[], opts: RowCacheOptions): void;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}

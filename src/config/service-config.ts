@@ -1,0 +1,182 @@
+/**
+ * The service configuration: one zod schema, one defaults object. Values come from an optional JSON file
+ * (`HUB_CONFIG`) overlaid by environment variables; the result is validated, then frozen. This is the only
+ * module that reads `process.env` (tests pass an env object instead).
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { z } from 'zod';
+
+/** Batching policy override for every model (benchmarks). */
+export const BatchingModeSchema = z.enum(['off', 'window', 'adaptive']);
+export type BatchingMode = z.infer<typeof BatchingModeSchema>;
+
+const address = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port');
+
+/** The defaults; the docs table in README is generated from the same names. */
+export const SERVICE_DEFAULTS = Object.freeze({
+  grpcAddress: '0.0.0.0:50051',
+  metricsAddress: '0.0.0.0:9464',
+  modelRepository: 'models',
+  batching: undefined as BatchingMode | undefined,
+  workers: Math.max(1, os.availableParallelism()),
+  intraOpThreads: 1,
+  executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',
+  preloadTop: 10,
+  logLevel: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
+  shutdownTimeoutMs: 30_000,
+  adminToken: undefined as string | undefined,
+  redisUrl: undefined as string | undefined,
+  cache: {
+    l1MaxEntries: 50_000,
+    l1MaxBytes: 256 * 1024 * 1024,
+    l1TtlSeconds: 300,
+    redisReadTimeoutMs: 5,
+    redisKeyPrefix: 'hub:v1:',
+    compressThresholdBytes: 256,
+    compressMinSavingRatio: 0.1,
+    breakerFailureThreshold: 5,
+    breakerOpenMs: 5_000,
+  },
+  tls: {
+    certFile: undefined as string | undefined,
+    keyFile: undefined as string | undefined,
+    caFile: undefined as string | undefined,
+    requireClientCert: false,
+  },
+});
+
+export const ServiceConfigSchema = z.object({
+  grpcAddress: address.default(SERVICE_DEFAULTS.grpcAddress),
+  metricsAddress: z.union([address, z.literal('')]).default(SERVICE_DEFAULTS.metricsAddress),
+  modelRepository: z.string().min(1).default(SERVICE_DEFAULTS.modelRepository),
+  batching: BatchingModeSchema.optional(),
+  workers: z.coerce.number().int().min(1).max(256).default(SERVICE_DEFAULTS.workers),
+  intraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.intraOpThreads),
+  executionProvider: z.enum(['auto', 'cpu', 'cuda']).default(SERVICE_DEFAULTS.executionProvider),
+  preloadTop: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.preloadTop),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(SERVICE_DEFAULTS.logLevel),
+  shutdownTimeoutMs: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.shutdownTimeoutMs),
+  adminToken: z.string().min(8, 'admin token must be at least 8 characters').optional(),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional(),
+  cache: z.object({
+    l1MaxEntries: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.cache.l1MaxEntries),
+    l1MaxBytes: z.coerce.number().int().min(1024).default(SERVICE_DEFAULTS.cache.l1MaxBytes),
+    l1TtlSeconds: z.coerce.number().int().min(1).default(SERVICE_DEFAULTS.cache.l1TtlSeconds),
+    redisReadTimeoutMs: z.coerce.number().min(0.1).max(10_000).default(SERVICE_DEFAULTS.cache.redisReadTimeoutMs),
+    redisKeyPrefix: z.string().default(SERVICE_DEFAULTS.cache.redisKeyPrefix),
+    compressThresholdBytes: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.cache.compressThresholdBytes),
+    compressMinSavingRatio: z.coerce.number().min(0).max(1).default(SERVICE_DEFAULTS.cache.compressMinSavingRatio),
+    breakerFailureThreshold: z.coerce.number().int().min(1).default(SERVICE_DEFAULTS.cache.breakerFailureThreshold),
+    breakerOpenMs: z.coerce.number().int().min(1).default(SERVICE_DEFAULTS.cache.breakerOpenMs),
+  }).strict().prefault({}),
+  tls: z.object({
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+    caFile: z.string().optional(),
+    requireClientCert: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
+  }).strict().prefault({}),
+}).strict();
+
+/** The validated, frozen service configuration. */
+export type ServiceConfig = Readonly<z.infer<typeof ServiceConfigSchema>>;
+
+/** Environment variable -> config path. */
+export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
+  HUB_GRPC_ADDRESS: 'grpcAddress',
+  HUB_METRICS_ADDRESS: 'metricsAddress',
+  HUB_MODEL_REPOSITORY: 'modelRepository',
+  HUB_BATCHING: 'batching',
+  HUB_WORKERS: 'workers',
+  HUB_INTRA_OP_THREADS: 'intraOpThreads',
+  HUB_EXECUTION_PROVIDER: 'executionProvider',
+  HUB_PRELOAD_TOP: 'preloadTop',
+  HUB_LOG_LEVEL: 'logLevel',
+  HUB_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
+  HUB_ADMIN_TOKEN: 'adminToken',
+  REDIS_URL: 'redisUrl',
+  HUB_L1_MAX_ENTRIES: 'cache.l1MaxEntries',
+  HUB_L1_MAX_BYTES: 'cache.l1MaxBytes',
+  HUB_L1_TTL_SECONDS: 'cache.l1TtlSeconds',
+  HUB_REDIS_READ_TIMEOUT_MS: 'cache.redisReadTimeoutMs',
+  HUB_REDIS_KEY_PREFIX: 'cache.redisKeyPrefix',
+  HUB_TLS_CERT_FILE: 'tls.certFile',
+  HUB_TLS_KEY_FILE: 'tls.keyFile',
+  HUB_TLS_CA_FILE: 'tls.caFile',
+  HUB_TLS_REQUIRE_CLIENT_CERT: 'tls.requireClientCert',
+});
+
+/** A configuration error naming the source and field. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (typeof next !== 'object' || next === null) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1] as string] = value;
+}
+
+function envNameFor(pathStr: string): string | undefined {
+  return Object.entries(ENV_VARS).find(([, p]) => p === pathStr)?.[0];
+}
+
+/** Validates a raw object; errors name each bad field (and its env var when it has one). */
+export function parseServiceConfig(raw: unknown, source = 'config'): ServiceConfig {
+  const res = ServiceConfigSchema.safeParse(raw);
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => {
+      const p = i.path.join('.');
+      const env = envNameFor(p);
+      return `${source}: field "${p}"${env ? ` (env ${env})` : ''}: ${i.message}`;
+    });
+    throw new ConfigError(lines.join('\n'));
+  }
+  return deepFreeze(res.data);
+}
+
+/**
+ * Loads the service config from `env.HUB_CONFIG` (a JSON file, optional) and env vars (env wins).
+ * Empty env values are ignored.
+ */
+export function loadServiceConfig(env: Readonly<Record<string, string | undefined>> = process.env, overrides: Record<string, unknown> = {}): ServiceConfig {
+  let raw: Record<string, unknown> = {};
+  const file = env['HUB_CONFIG'];
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`${file}: cannot read config file: ${(e as Error).message}`);
+    }
+  }
+  for (const [name, p] of Object.entries(ENV_VARS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, p, v);
+  }
+  for (const [p, v] of Object.entries(overrides)) setPath(raw, p, v);
+  return parseServiceConfig(raw, file ? `${file} + environment` : 'environment');
+}
+
+/** The config as printed at start-up: secrets masked. */
+export function maskedConfig(cfg: ServiceConfig): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>;
+  if (copy['adminToken']) copy['adminToken'] = '***';
+  if (typeof copy['redisUrl'] === 'string') copy['redisUrl'] = (copy['redisUrl'] as string).replace(/\/\/([^@/]*)@/, '//***@');
+  return copy;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

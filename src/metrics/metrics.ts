@@ -1,0 +1,99 @@
+/**
+ * Every metric hub-inference publishes, in one prom-client registry. Other modules import `metrics` and
+ * record; only the HTTP exporter reads the registry. Names follow Prometheus conventions (`_total` for
+ * counters, base units: seconds and bytes). The list is documented in README ("Metrics").
+ */
+import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+
+/** The registry served at /metrics. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'hub_', eventLoopMonitoringPrecision: 10 });
+
+const latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const batchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+/** All metrics by role. */
+export const metrics = {
+  requests: new Counter({
+    name: 'hub_requests_total', help: 'Predict calls by model and outcome code (OK or an error code)',
+    labelNames: ['model', 'code'] as const, registers: [registry],
+  }),
+  requestDuration: new Histogram({
+    name: 'hub_request_duration_seconds', help: 'Predict time inside the server, decode to encode',
+    labelNames: ['model'] as const, buckets: latencyBuckets, registers: [registry],
+  }),
+  inferenceRows: new Counter({
+    name: 'hub_inference_rows_total', help: 'Rows computed by the engine (inference count)',
+    labelNames: ['model', 'variant'] as const, registers: [registry],
+  }),
+  executions: new Counter({
+    name: 'hub_executions_total', help: 'Engine runs (execution count); rows/executions is the mean batch size',
+    labelNames: ['model', 'variant'] as const, registers: [registry],
+  }),
+  queueDuration: new Histogram({
+    name: 'hub_queue_duration_seconds', help: 'Time a request waited in the batch queue',
+    labelNames: ['model'] as const, buckets: latencyBuckets, registers: [registry],
+  }),
+  computeDuration: new Histogram({
+    name: 'hub_compute_duration_seconds', help: 'Engine run time of one batch',
+    labelNames: ['model', 'variant'] as const, buckets: latencyBuckets, registers: [registry],
+  }),
+  batchSize: new Histogram({
+    name: 'hub_batch_size_rows', help: 'Rows per engine run',
+    labelNames: ['model', 'variant'] as const, buckets: batchBuckets, registers: [registry],
+  }),
+  queueDepth: new Gauge({
+    name: 'hub_queue_depth_rows', help: 'Rows waiting in a model queue',
+    labelNames: ['model'] as const, registers: [registry],
+  }),
+  dropped: new Counter({
+    name: 'hub_queue_dropped_total', help: 'Requests dropped from the queue before running (deadline, cancelled, full)',
+    labelNames: ['model', 'reason'] as const, registers: [registry],
+  }),
+  cacheRequests: new Counter({
+    name: 'hub_cache_requests_total', help: 'Cache row lookups by tier (l1, l2) and result (hit, miss)',
+    labelNames: ['model', 'tier', 'result'] as const, registers: [registry],
+  }),
+  cacheHitLatency: new Histogram({
+    name: 'hub_cache_hit_latency_seconds', help: 'Latency of a cache lookup that hit, by tier',
+    labelNames: ['tier'] as const, buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01], registers: [registry],
+  }),
+  cacheCompressionSavedBytes: new Counter({
+    name: 'hub_cache_compression_saved_bytes_total', help: 'Bytes LZ4 saved on values written to Redis',
+    registers: [registry],
+  }),
+  cacheErrors: new Counter({
+    name: 'hub_cache_errors_total', help: 'Cache failures (timeouts, connection errors, corrupt values) by tier and kind',
+    labelNames: ['tier', 'kind'] as const, registers: [registry],
+  }),
+  cacheEntries: new Gauge({
+    name: 'hub_cache_l1_entries', help: 'Entries held by the in-process L1 cache', registers: [registry],
+  }),
+  singleFlightShared: new Counter({
+    name: 'hub_cache_single_flight_shared_total', help: 'Rows answered by waiting on an identical in-flight row',
+    labelNames: ['model'] as const, registers: [registry],
+  }),
+  redisBreakerState: new Gauge({
+    name: 'hub_redis_breaker_state', help: 'Redis circuit breaker: 0 closed, 1 half-open, 2 open', registers: [registry],
+  }),
+  modelLoadSeconds: new Gauge({
+    name: 'hub_model_load_seconds', help: 'Time to load a model variant into every worker',
+    labelNames: ['model', 'version', 'variant'] as const, registers: [registry],
+  }),
+  modelWarmupSeconds: new Gauge({
+    name: 'hub_model_warmup_seconds', help: 'Time to warm a model variant on its batch-size buckets',
+    labelNames: ['model', 'version', 'variant'] as const, registers: [registry],
+  }),
+  modelsLoaded: new Gauge({
+    name: 'hub_models_loaded', help: 'Model variants loaded and ready', registers: [registry],
+  }),
+  workers: new Gauge({
+    name: 'hub_engine_workers', help: 'Engine worker threads alive', registers: [registry],
+  }),
+  workerRestarts: new Counter({
+    name: 'hub_engine_worker_restarts_total', help: 'Engine workers replaced after a crash', registers: [registry],
+  }),
+};
+
+/** The metrics object's type, for modules that take it as a dependency. */
+export type Metrics = typeof metrics;

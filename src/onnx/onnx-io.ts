@@ -1,0 +1,177 @@
+/**
+ * Reads and writes ONNX model files with protobufjs over the ONNX IR schema in `onnx.proto`.
+ * Shared by the bundled-model builder, the quantization pipeline and the model repository.
+ * int64 fields decode as JS numbers (`longs: Number`): ONNX dims and attributes fit in 2^53.
+ */
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+
+/** ONNX TensorProto.DataType numbers (ONNX IR spec). */
+export const OnnxDataType = {
+  UNDEFINED: 0, FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7,
+  STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16,
+} as const;
+
+/** ONNX AttributeProto.AttributeType numbers. */
+export const OnnxAttrType = {
+  UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8,
+} as const;
+
+export interface TensorProto {
+  name?: string;
+  dims?: number[];
+  dataType?: number;
+  rawData?: Uint8Array;
+  floatData?: number[];
+  int32Data?: number[];
+  int64Data?: number[];
+  doubleData?: number[];
+  docString?: string;
+  externalData?: { key?: string; value?: string }[];
+  dataLocation?: number;
+}
+
+export interface AttributeProto {
+  name?: string;
+  type?: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: TensorProto;
+  g?: GraphProto;
+  floats?: number[];
+  ints?: number[];
+  strings?: Uint8Array[];
+  tensors?: TensorProto[];
+}
+
+export interface NodeProto {
+  input?: string[];
+  output?: string[];
+  name?: string;
+  opType?: string;
+  domain?: string;
+  attribute?: AttributeProto[];
+  docString?: string;
+}
+
+export interface DimensionProto { dimValue?: number; dimParam?: string }
+
+export interface ValueInfoProto {
+  name?: string;
+  type?: { tensorType?: { elemType?: number; shape?: { dim?: DimensionProto[] } } };
+  docString?: string;
+}
+
+export interface GraphProto {
+  name?: string;
+  node?: NodeProto[];
+  initializer?: TensorProto[];
+  input?: ValueInfoProto[];
+  output?: ValueInfoProto[];
+  valueInfo?: ValueInfoProto[];
+  docString?: string;
+}
+
+export interface ModelProto {
+  irVersion?: number;
+  opsetImport?: { domain?: string; version?: number }[];
+  producerName?: string;
+  producerVersion?: string;
+  domain?: string;
+  modelVersion?: number;
+  docString?: string;
+  graph?: GraphProto;
+  metadataProps?: { key?: string; value?: string }[];
+}
+
+let modelType: protobuf.Type | undefined;
+
+function schemaPath(): string {
+  // The .proto sits next to the source; the compiled file in dist/ resolves back to the source tree.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'onnx.proto'), path.resolve(here, '../../../src/onnx/onnx.proto')];
+  for (const c of candidates) {
+    try { readFileSync(c); return c; } catch { /* try the next */ }
+  }
+  throw new Error(`onnx.proto not found near ${here}`);
+}
+
+function getModelType(): protobuf.Type {
+  if (!modelType) {
+    const root = protobuf.loadSync(schemaPath());
+    modelType = root.lookupType('onnx.ModelProto');
+  }
+  return modelType;
+}
+
+/** Decodes ONNX model bytes into a plain object (int64 as number, bytes as Uint8Array). */
+export function decodeModel(bytes: Uint8Array): ModelProto {
+  const t = getModelType();
+  const msg = t.decode(bytes);
+  return t.toObject(msg, { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true, oneofs: false }) as ModelProto;
+}
+
+/** Encodes a plain ModelProto object into ONNX model bytes. */
+export function encodeModel(model: ModelProto): Uint8Array {
+  const t = getModelType();
+  const err = t.verify(model);
+  if (err) throw new Error(`invalid ONNX model object: ${err}`);
+  return t.encode(t.fromObject(model)).finish();
+}
+
+/** Reads an ONNX file from disk. */
+export function readModel(file: string): ModelProto {
+  return decodeModel(readFileSync(file));
+}
+
+/** Writes an ONNX file atomically (temp file + rename), so readers never see a half-written model. */
+export function writeModel(file: string, model: ModelProto): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, encodeModel(model));
+  renameSync(tmp, file);
+}
+
+/** Builds a float32 initializer from values. */
+export function floatTensor(name: string, dims: number[], values: Float32Array): TensorProto {
+  return { name, dims, dataType: OnnxDataType.FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+}
+
+/** Builds an int64 initializer from values. */
+export function int64Tensor(name: string, dims: number[], values: readonly number[]): TensorProto {
+  const buf = new BigInt64Array(values.map((v) => BigInt(v)));
+  return { name, dims, dataType: OnnxDataType.INT64, rawData: new Uint8Array(buf.buffer) };
+}
+
+/** Reads a float32 initializer's values whether stored as raw_data or float_data. */
+export function tensorFloats(t: TensorProto): Float32Array {
+  if (t.dataType !== OnnxDataType.FLOAT) throw new Error(`tensor ${t.name ?? '?'} is not float32 (data_type ${t.dataType})`);
+  if (t.rawData && t.rawData.byteLength > 0) {
+    const copy = new Uint8Array(t.rawData); // aligned copy
+    return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+  }
+  return Float32Array.from(t.floatData ?? []);
+}
+
+/** Makes a tensor value-info with symbolic (string) or fixed (number) dims. */
+export function valueInfo(name: string, elemType: number, dims: readonly (number | string)[]): ValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  };
+}
+
+/** Makes a node attribute of the right ONNX type from a JS value. */
+export function attr(name: string, value: number | string | number[] | TensorProto, kind: 'int' | 'float' | 'auto' = 'auto'): AttributeProto {
+  if (typeof value === 'string') return { name, type: OnnxAttrType.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) {
+    return kind === 'float' ? { name, type: OnnxAttrType.FLOATS, floats: value } : { name, type: OnnxAttrType.INTS, ints: value };
+  }
+  if (typeof value === 'number') {
+    const isInt = kind === 'int' || (kind === 'auto' && Number.isInteger(value));
+    return isInt ? { name, type: OnnxAttrType.INT, i: value } : { name, type: OnnxAttrType.FLOAT, f: value };
+  }
+  return { name, type: OnnxAttrType.TENSOR, t: value };
+}
