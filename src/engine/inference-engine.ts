@@ -1,0 +1,38 @@
+/**
+ * The engine contract the batcher and the repository talk to. The batcher knows nothing of ONNX Runtime:
+ * it runs a batch on a loaded variant and watches for idle capacity.
+ */
+import type { HostTensor, NamedTensors } from '../tensor/tensor.js';
+
+/** A model variant file to load into every engine worker. */
+export interface VariantLoadSpec {
+  /** Unique key of the loaded variant, e.g. `lead-intent/1/int8`. */
+  readonly key: string;
+  readonly modelPath: string;
+}
+
+/** What a worker learned when it created the session. */
+export interface LoadedVariantInfo {
+  readonly key: string;
+  /** The execution provider actually in use ('cpu' or 'cuda'). */
+  readonly provider: string;
+  readonly inputs: readonly { name: string; type: string; shape: readonly (number | string)[] }[];
+  readonly outputs: readonly { name: string; type: string; shape: readonly (number | string)[] }[];
+}
+
+/** The result of one engine run. */
+export interface EngineRunResult {
+  readonly outputs: Readonly<Record<string, HostTensor>>;
+  /** Time spent inside session.run, in microseconds. */
+  readonly computeUs: number;
+}
+
+/** Runs batches on loaded variants. */
+export interface InferenceEngine {
+  /** Runs one batch on any free worker (FIFO when all are busy). */
+  run(key: string, inputs: NamedTensors): Promise<EngineRunResult>;
+  /** Workers with nothing running or queued. */
+  idleSlots(): number;
+  /** Calls `listener` whenever a worker becomes idle; returns an unsubscribe function. */
+  onIdle(listener: () => void): () => void;
+}

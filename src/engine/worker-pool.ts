@@ -1,0 +1,251 @@
+/**
+ * A pool of ONNX Runtime worker threads. Every worker holds a session for every loaded variant; a batch
+ * runs on any idle worker, FIFO when all are busy. A crashed worker is replaced (and its variants
+ * reloaded); the batch it was running fails with WORKER_CRASHED instead of hanging.
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { InferenceError } from '../errors/index.js';
+import { moduleLogger } from '../logging/logger.js';
+import { metrics } from '../metrics/metrics.js';
+import type { DType, HostTensor, NamedTensors } from '../tensor/tensor.js';
+import type { EngineRunResult, InferenceEngine, LoadedVariantInfo, VariantLoadSpec } from './inference-engine.js';
+import type { FromWorker, ToWorker, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
+
+const log = moduleLogger('engine');
+
+/** Pool settings. */
+export interface WorkerPoolOptions {
+  readonly workers: number;
+  readonly session: WorkerSessionOptions;
+}
+
+interface Job {
+  readonly key: string;
+  readonly inputs: WireTensor[];
+  readonly workerIndex: number | undefined;
+  readonly resolve: (r: EngineRunResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Pending {
+  readonly resolve: (m: FromWorker) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Slot {
+  readonly index: number;
+  worker: Worker;
+  ready: boolean;
+  busy: Job | undefined;
+  readonly pending: Map<number, Pending>;
+}
+
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const js = here.replace(/worker-pool\.[cm]?[jt]s$/, 'ort-worker.js');
+  if (existsSync(js)) return js;
+  // Running from TypeScript sources (tests): use the compiled worker that `npm run build` produced.
+  const compiled = path.resolve(path.dirname(here), '../../dist/src/engine/ort-worker.js');
+  if (existsSync(compiled)) return compiled;
+  throw new Error(`engine worker script not found (${js}); run "npm run build"`);
+}
+
+function toWire(name: string, t: HostTensor): { wire: WireTensor; transfer: ArrayBuffer } {
+  let bytes = t.data;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  if (!whole) bytes = new Uint8Array(bytes); // one memcpy: we may only transfer a buffer we own whole
+  const buffer = bytes.buffer as ArrayBuffer;
+  return { wire: { name, dtype: t.dtype, shape: [...t.shape], buffer, byteOffset: 0, byteLength: bytes.byteLength }, transfer: buffer };
+}
+
+/** The ONNX Runtime engine: a worker-thread pool implementing InferenceEngine. */
+export class WorkerPool implements InferenceEngine {
+  readonly #options: WorkerPoolOptions;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  readonly #variants = new Map<string, VariantLoadSpec>();
+  readonly #idleListeners = new Set<() => void>();
+  #nextId = 1;
+  #closed = false;
+  #fallbackLogged = false;
+  readonly #script: string;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#options = options;
+    this.#script = workerScript();
+    for (let i = 0; i < options.workers; i++) this.#slots.push(this.#spawn(i));
+    metrics.workers.set(this.#slots.length);
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  #spawn(index: number): Slot {
+    const worker = new Worker(this.#script);
+    const slot: Slot = { index, worker, ready: true, busy: undefined, pending: new Map() };
+    worker.on('message', (msg: FromWorker) => this.#onMessage(slot, msg));
+    worker.on('error', (err) => this.#onCrash(slot, err));
+    worker.on('exit', (code) => {
+      if (!this.#closed) this.#onCrash(slot, new Error(`worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  #onMessage(slot: Slot, msg: FromWorker): void {
+    const pending = slot.pending.get(msg.id);
+    if (!pending) return;
+    slot.pending.delete(msg.id);
+    pending.resolve(msg);
+  }
+
+  #onCrash(slot: Slot, err: Error): void {
+    if (this.#slots[slot.index] !== slot) return; // already replaced
+    log.error({ worker: slot.index, err: err.message }, 'engine worker crashed; replacing it');
+    metrics.workerRestarts.inc();
+    const crash = new InferenceError('WORKER_CRASHED', `the engine worker running this batch crashed (${err.message}); it was replaced, retry the request`);
+    for (const p of slot.pending.values()) p.reject(crash);
+    slot.pending.clear();
+    slot.busy = undefined;
+    void slot.worker.terminate().catch(() => undefined);
+    const fresh = this.#spawn(slot.index);
+    fresh.ready = false;
+    this.#slots[slot.index] = fresh;
+    void this.#reloadInto(fresh).then(
+      () => { fresh.ready = true; this.#drain(); },
+      (e: Error) => log.error({ worker: fresh.index, err: e.message }, 'replacement worker failed to load variants'),
+    );
+  }
+
+  async #reloadInto(slot: Slot): Promise<void> {
+    for (const spec of this.#variants.values()) await this.#loadInto(slot, spec);
+  }
+
+  #send(slot: Slot, msg: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+    return new Promise((resolve, reject) => {
+      slot.pending.set(msg.id, { resolve, reject });
+      slot.worker.postMessage(msg, transfer);
+    });
+  }
+
+  async #loadInto(slot: Slot, spec: VariantLoadSpec): Promise<LoadedVariantInfo> {
+    const reply = await this.#send(slot, { type: 'load', id: this.#nextId++, key: spec.key, modelPath: spec.modelPath, options: this.#options.session });
+    if (reply.type === 'error') throw new Error(reply.message);
+    if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type} to load`);
+    if (reply.fallbackReason && !this.#fallbackLogged) {
+      this.#fallbackLogged = true;
+      log.warn({ reason: reply.fallbackReason }, 'CUDA execution provider unavailable; falling back to CPU');
+    }
+    return { key: reply.key, provider: reply.provider, inputs: reply.inputs, outputs: reply.outputs };
+  }
+
+  /** Loads a variant into every worker; resolves with what the first worker reported. */
+  async load(spec: VariantLoadSpec): Promise<LoadedVariantInfo> {
+    if (this.#closed) throw new InferenceError('SHUTTING_DOWN', 'engine is closed');
+    this.#variants.set(spec.key, spec);
+    try {
+      const infos = await Promise.all(this.#slots.map((s) => this.#loadInto(s, spec)));
+      return infos[0] as LoadedVariantInfo;
+    } catch (e) {
+      this.#variants.delete(spec.key);
+      await this.unload(spec.key).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Releases a variant's sessions in every worker. */
+  async unload(key: string): Promise<void> {
+    this.#variants.delete(key);
+    await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
+  }
+
+  run(key: string, inputs: NamedTensors): Promise<EngineRunResult> {
+    return this.#enqueue(key, inputs, undefined);
+  }
+
+  /** Runs on one specific worker (warm-up must touch every worker's session). */
+  runOn(workerIndex: number, key: string, inputs: NamedTensors): Promise<EngineRunResult> {
+    return this.#enqueue(key, inputs, workerIndex);
+  }
+
+  #enqueue(key: string, inputs: NamedTensors, workerIndex: number | undefined): Promise<EngineRunResult> {
+    if (this.#closed) return Promise.reject(new InferenceError('SHUTTING_DOWN', 'engine is closed'));
+    const wires: WireTensor[] = [];
+    for (const [name, t] of Object.entries(inputs)) wires.push(toWire(name, t).wire);
+    return new Promise<EngineRunResult>((resolve, reject) => {
+      this.#queue.push({ key, inputs: wires, workerIndex, resolve, reject });
+      this.#drain();
+    });
+  }
+
+  #drain(): void {
+    for (const slot of this.#slots) {
+      if (!slot.ready || slot.busy) continue;
+      const i = this.#queue.findIndex((j) => j.workerIndex === undefined || j.workerIndex === slot.index);
+      if (i < 0) continue;
+      const [job] = this.#queue.splice(i, 1) as [Job];
+      this.#start(slot, job);
+    }
+  }
+
+  #start(slot: Slot, job: Job): void {
+    slot.busy = job;
+    const id = this.#nextId++;
+    this.#send(slot, { type: 'run', id, key: job.key, inputs: job.inputs }, job.inputs.map((w) => w.buffer)).then(
+      (reply) => {
+        if (reply.type === 'result') {
+          const outputs: Record<string, HostTensor> = {};
+          for (const o of reply.outputs) {
+            outputs[o.name] = { dtype: o.dtype as DType, shape: o.shape, data: new Uint8Array(o.buffer, o.byteOffset, o.byteLength) };
+          }
+          job.resolve({ outputs, computeUs: reply.computeUs });
+        } else if (reply.type === 'error') {
+          job.reject(new InferenceError('ENGINE_FAILURE', `ONNX Runtime failed to run ${job.key}: ${reply.message}`));
+        } else {
+          job.reject(new InferenceError('ENGINE_FAILURE', `unexpected worker reply ${reply.type}`));
+        }
+      },
+      (e: Error) => job.reject(e),
+    ).finally(() => {
+      if (slot.busy === job) slot.busy = undefined;
+      this.#drain();
+      this.#notifyIdle();
+    });
+  }
+
+  #notifyIdle(): void {
+    if (this.idleSlots() === 0) return;
+    for (const l of this.#idleListeners) l();
+  }
+
+  idleSlots(): number {
+    let idle = 0;
+    for (const s of this.#slots) if (s.ready && !s.busy) idle++;
+    return Math.max(0, idle - this.#queue.length);
+  }
+
+  onIdle(listener: () => void): () => void {
+    this.#idleListeners.add(listener);
+    return () => this.#idleListeners.delete(listener);
+  }
+
+  /** Terminates one worker as a crash would (operations and crash tests). */
+  killWorker(index: number): void {
+    const slot = this.#slots[index];
+    if (slot) void slot.worker.terminate();
+  }
+
+  /** Fails queued work and terminates every worker. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const err = new InferenceError('SHUTTING_DOWN', 'engine closed');
+    for (const j of this.#queue.splice(0)) j.reject(err);
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    metrics.workers.set(0);
+  }
+}

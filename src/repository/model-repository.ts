@@ -1,0 +1,401 @@
+/**
+ * The model repository: `models/<name>/config.json` plus `<version>/model.onnx` (+ `model.int8.onnx` with its
+ * verification report, + `model.fp16.onnx`). It validates configs, checks each config's signature against
+ * the ONNX model's own, loads variants into the engine, warms them, owns one batcher per
+ * model+version+variant, and resolves AUTO to a concrete variant. One broken model never stops the others.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { InferenceError } from '../errors/index.js';
+import { moduleLogger } from '../logging/logger.js';
+import { metrics } from '../metrics/metrics.js';
+import { formatShape } from '../tensor/tensor.js';
+import { DynamicBatcher, type BatchingPolicy } from '../batching/dynamic-batcher.js';
+import type { BatchScheduler } from '../batching/batch-scheduler.js';
+import type { LoadedVariantInfo } from '../engine/inference-engine.js';
+import type { WorkerPool } from '../engine/worker-pool.js';
+import { readModelConfig, warmupBatchSizes, type ModelConfig, type TensorSpec } from './model-config.js';
+import { sampleInputs } from './sample-inputs.js';
+
+const log = moduleLogger('repository');
+
+/** A concrete variant. */
+export type VariantName = 'fp32' | 'int8' | 'fp16';
+/** A requested variant. */
+export type VariantRequest = 'auto' | VariantName;
+/** Lifecycle of a model version. */
+export type ModelState = 'UNLOADED' | 'LOADING' | 'READY' | 'FAILED';
+
+const VARIANT_FILES: Readonly<Record<VariantName, string>> = { fp32: 'model.onnx', int8: 'model.int8.onnx', fp16: 'model.fp16.onnx' };
+
+/** A variant file found on disk. */
+export interface VariantFile {
+  readonly variant: VariantName;
+  readonly path: string;
+  /** False for an INT8 file whose verification report is missing or failed its accuracy gate. */
+  readonly usable: boolean;
+  readonly reason?: string;
+}
+
+interface VersionEntry {
+  readonly version: string;
+  readonly dir: string;
+  state: ModelState;
+  error: string | undefined;
+  loading: Promise<void> | undefined;
+  readonly batchers: Map<VariantName, DynamicBatcher>;
+  provider: string;
+}
+
+interface ModelEntry {
+  readonly name: string;
+  readonly dir: string;
+  config: ModelConfig | undefined;
+  configError: string | undefined;
+  versions: Map<string, VersionEntry>;
+}
+
+/** What the predictor needs to run a request. */
+export interface ResolvedModel {
+  readonly name: string;
+  readonly version: string;
+  readonly variant: VariantName;
+  readonly config: ModelConfig;
+  readonly batcher: DynamicBatcher;
+}
+
+/** A model as ListModels shows it. */
+export interface ModelSummary {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly latestVersion: string;
+  readonly ready: boolean;
+  readonly state: ModelState;
+  readonly error: string | undefined;
+  readonly variants: readonly VariantName[];
+}
+
+/** A model as GetModelMetadata shows it. */
+export interface ModelDetails extends ModelSummary {
+  readonly version: string;
+  readonly config: ModelConfig;
+  readonly defaultVariant: VariantName;
+  readonly provider: string;
+}
+
+/** Repository settings. */
+export interface ModelRepositoryOptions {
+  readonly root: string;
+  readonly engine: WorkerPool;
+  readonly scheduler: BatchScheduler;
+  /** The provider sessions are created with ('cuda' may fall back to 'cpu' per session). */
+  readonly provider: 'cpu' | 'cuda';
+  /** Overrides every model's batching policy (HUB_BATCHING). */
+  readonly batching: BatchingPolicy | undefined;
+}
+
+function compareVersions(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return a.localeCompare(b);
+}
+
+/** Finds the variant files of a version directory and whether each is usable. */
+export function variantFiles(dir: string): VariantFile[] {
+  const out: VariantFile[] = [];
+  for (const variant of ['fp32', 'int8', 'fp16'] as const) {
+    const file = path.join(dir, VARIANT_FILES[variant]);
+    if (!existsSync(file)) continue;
+    if (variant !== 'int8') { out.push({ variant, path: file, usable: true }); continue; }
+    const report = path.join(dir, 'model.int8.report.json');
+    try {
+      const r = JSON.parse(readFileSync(report, 'utf8')) as { passed?: unknown };
+      out.push(r.passed === true
+        ? { variant, path: file, usable: true }
+        : { variant, path: file, usable: false, reason: 'its verification report says it failed the accuracy gate' });
+    } catch {
+      out.push({ variant, path: file, usable: false, reason: 'it has no verification report (model.int8.report.json)' });
+    }
+  }
+  return out;
+}
+
+function onnxTypeOk(spec: TensorSpec, ortType: string): boolean {
+  return spec.dtype === ortType;
+}
+
+/** Checks a config's declared inputs/outputs against what ONNX Runtime read from the model file. */
+export function checkSignature(cfg: ModelConfig, info: LoadedVariantInfo, file: string): void {
+  const problems: string[] = [];
+  for (const [kind, declared, actual] of [['input', cfg.inputs, info.inputs], ['output', cfg.outputs, info.outputs]] as const) {
+    const actualNames = new Set(actual.map((a) => a.name));
+    for (const spec of declared) {
+      const a = actual.find((x) => x.name === spec.name);
+      if (!a) { problems.push(`${kind} "${spec.name}" is declared in config.json but the model has ${kind}s [${[...actualNames].join(', ')}]`); continue; }
+      if (!onnxTypeOk(spec, a.type)) problems.push(`${kind} "${spec.name}": config says ${spec.dtype}, model says ${a.type}`);
+      if (a.shape.length !== spec.shape.length) {
+        problems.push(`${kind} "${spec.name}": config shape ${formatShape(spec.shape)} has rank ${spec.shape.length}, model shape [${a.shape.join(',')}] has rank ${a.shape.length}`);
+        continue;
+      }
+      spec.shape.forEach((d, i) => {
+        const m = a.shape[i];
+        if (i === 0) {
+          if (typeof m === 'number' && m > 0 && cfg.maxBatchSize > 1) problems.push(`${kind} "${spec.name}": model fixes dim 0 to ${m}; batching needs a dynamic batch dim`);
+          return;
+        }
+        if (typeof m === 'number' && m > 0 && m !== d) problems.push(`${kind} "${spec.name}": dim ${i} is ${d} in config.json but ${m} in the model`);
+      });
+    }
+    if (kind === 'input') {
+      for (const a of actual) if (!declared.some((s) => s.name === a.name)) problems.push(`model input "${a.name}" is not declared in config.json`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`${file}: signature does not match config.json: ${problems.join('; ')}`);
+}
+
+/** The model repository. */
+export class ModelRepository {
+  readonly #o: ModelRepositoryOptions;
+  readonly #models = new Map<string, ModelEntry>();
+  readonly #listeners = new Set<(name: string, state: ModelState) => void>();
+
+  constructor(options: ModelRepositoryOptions) {
+    this.#o = options;
+  }
+
+  /** Reads every model directory; invalid configs are recorded as FAILED models, never thrown. */
+  scan(): void {
+    const root = path.resolve(this.#o.root);
+    if (!existsSync(root)) throw new Error(`model repository ${root} does not exist`);
+    for (const name of readdirSync(root).sort()) {
+      const dir = path.join(root, name);
+      const cfgFile = path.join(dir, 'config.json');
+      if (!statSync(dir).isDirectory() || !existsSync(cfgFile)) continue;
+      if (this.#models.has(name)) continue;
+      this.#models.set(name, this.#readEntry(name, dir));
+    }
+  }
+
+  #readEntry(name: string, dir: string): ModelEntry {
+    const entry: ModelEntry = { name, dir, config: undefined, configError: undefined, versions: new Map() };
+    try {
+      entry.config = readModelConfig(path.join(dir, 'config.json'), name);
+    } catch (e) {
+      entry.configError = (e as Error).message;
+      log.error({ model: name, err: entry.configError }, 'invalid model config; the model will not serve');
+    }
+    for (const v of readdirSync(dir).sort(compareVersions)) {
+      const vdir = path.join(dir, v);
+      if (!statSync(vdir).isDirectory() || !existsSync(path.join(vdir, VARIANT_FILES.fp32))) continue;
+      entry.versions.set(v, { version: v, dir: vdir, state: entry.configError ? 'FAILED' : 'UNLOADED', error: entry.configError, loading: undefined, batchers: new Map(), provider: this.#o.provider });
+    }
+    return entry;
+  }
+
+  /** Subscribes to model state changes (health per model). */
+  onStateChange(listener: (name: string, state: ModelState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #setState(name: string, v: VersionEntry, state: ModelState, error?: string): void {
+    v.state = state;
+    v.error = error;
+    metrics.modelsLoaded.set([...this.#models.values()].reduce((n, m) => n + [...m.versions.values()].filter((x) => x.state === 'READY').reduce((k, x) => k + x.batchers.size, 0), 0));
+    for (const l of this.#listeners) l(name, state);
+  }
+
+  /** Model names. */
+  names(): string[] {
+    return [...this.#models.keys()];
+  }
+
+  #model(name: string): ModelEntry {
+    const m = this.#models.get(name);
+    if (!m) throw new InferenceError('MODEL_NOT_FOUND', `model "${name}" not found; available models: ${this.names().join(', ') || '(none)'}`);
+    return m;
+  }
+
+  #version(m: ModelEntry, version: string | undefined): VersionEntry {
+    if (m.versions.size === 0) throw new InferenceError('MODEL_NOT_READY', `model "${m.name}" has no version directory with a model.onnx${m.configError ? `; ${m.configError}` : ''}`);
+    const key = version || [...m.versions.keys()].sort(compareVersions).at(-1) as string;
+    const v = m.versions.get(key);
+    if (!v) throw new InferenceError('VERSION_NOT_FOUND', `model "${m.name}" has no version "${version}"; versions: ${[...m.versions.keys()].join(', ')}`);
+    return v;
+  }
+
+  /** The variants this server would load for a version on its provider. */
+  #variantsToLoad(v: VersionEntry): VariantFile[] {
+    return variantFiles(v.dir).filter((f) => f.usable && (this.#o.provider === 'cuda' ? f.variant !== 'int8' : f.variant !== 'fp16'));
+  }
+
+  /** Loads (or returns the in-progress load of) a model version: engine sessions, signature check, warm-up. */
+  load(name: string, version?: string): Promise<void> {
+    const m = this.#model(name);
+    const v = this.#version(m, version);
+    if (m.configError || !m.config) return Promise.reject(new InferenceError('MODEL_NOT_READY', `model "${name}" cannot load: ${m.configError}`));
+    if (v.state === 'READY') return Promise.resolve();
+    if (v.loading) return v.loading;
+    const cfg = m.config;
+    v.loading = this.#doLoad(m.name, cfg, v).finally(() => { v.loading = undefined; });
+    return v.loading;
+  }
+
+  async #doLoad(name: string, cfg: ModelConfig, v: VersionEntry): Promise<void> {
+    this.#setState(name, v, 'LOADING');
+    const loadedKeys: string[] = [];
+    try {
+      for (const f of this.#variantsToLoad(v)) {
+        const key = `${name}/${v.version}/${f.variant}`;
+        const t0 = performance.now();
+        const info = await this.#o.engine.load({ key, modelPath: f.path });
+        loadedKeys.push(key);
+        checkSignature(cfg, info, f.path);
+        v.provider = info.provider;
+        metrics.modelLoadSeconds.set({ model: name, version: v.version, variant: f.variant }, (performance.now() - t0) / 1000);
+        const t1 = performance.now();
+        await this.#warm(cfg, key);
+        metrics.modelWarmupSeconds.set({ model: name, version: v.version, variant: f.variant }, (performance.now() - t1) / 1000);
+        v.batchers.set(f.variant, new DynamicBatcher({
+          key, model: name, variant: f.variant,
+          policy: this.#o.batching ?? 'adaptive',
+          maxBatchSize: cfg.maxBatchSize,
+          maxQueueDelayMs: cfg.dynamicBatching.maxQueueDelayMs,
+          maxQueueSize: cfg.dynamicBatching.maxQueueSize,
+        }, this.#o.engine, this.#o.scheduler));
+        log.info({ model: name, version: v.version, variant: f.variant, provider: info.provider, loadMs: Math.round(t1 - t0), warmupMs: Math.round(performance.now() - t1) }, 'model variant ready');
+      }
+      this.#setState(name, v, 'READY');
+    } catch (e) {
+      for (const b of v.batchers.values()) b.close();
+      v.batchers.clear();
+      for (const k of loadedKeys) await this.#o.engine.unload(k).catch(() => undefined);
+      const msg = (e as Error).message;
+      log.error({ model: name, version: v.version, err: msg }, 'model failed to load');
+      this.#setState(name, v, 'FAILED', msg);
+      throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${msg}`);
+    }
+  }
+
+  /** Runs every batch-size bucket on every worker so the first real request pays no first-run cost. */
+  async #warm(cfg: ModelConfig, key: string): Promise<void> {
+    const sizes = warmupBatchSizes(cfg);
+    for (let w = 0; w < this.#o.engine.size; w++) {
+      for (const b of sizes) {
+        for (let i = 0; i < cfg.warmup.iterations; i++) await this.#o.engine.runOn(w, key, sampleInputs(cfg, b, 1000 + b));
+      }
+    }
+  }
+
+  /** Unloads a model version: queued requests finish first. */
+  async unload(name: string, version?: string): Promise<void> {
+    const m = this.#model(name);
+    const v = this.#version(m, version);
+    if (v.loading) await v.loading.catch(() => undefined);
+    const batchers = [...v.batchers.entries()];
+    v.batchers.clear();
+    this.#setState(name, v, m.configError ? 'FAILED' : 'UNLOADED', m.configError);
+    for (const [variant, b] of batchers) {
+      await b.drain();
+      b.close();
+      await this.#o.engine.unload(`${name}/${v.version}/${variant}`);
+    }
+  }
+
+  /** Re-reads a model's config from disk (admin LoadModel), then loads it. */
+  async reload(name: string, version?: string): Promise<void> {
+    const existing = this.#models.get(name);
+    if (existing) {
+      for (const v of existing.versions.keys()) await this.unload(name, v).catch(() => undefined);
+      this.#models.delete(name);
+    }
+    this.scan();
+    await this.load(name, version);
+  }
+
+  /** Loads the top-N models by preload priority (highest first); failures are logged, not thrown. */
+  async preload(top: number): Promise<void> {
+    const ranked = [...this.#models.values()]
+      .filter((m) => m.config)
+      .sort((a, b) => (b.config?.preload.priority ?? 0) - (a.config?.preload.priority ?? 0) || a.name.localeCompare(b.name))
+      .slice(0, top);
+    for (const m of ranked) {
+      try { await this.load(m.name); } catch { /* recorded as FAILED; other models keep loading */ }
+    }
+  }
+
+  /** Finds (loading on first use) the batcher for a request. */
+  async resolve(name: string, version: string | undefined, requested: VariantRequest): Promise<ResolvedModel> {
+    const m = this.#model(name);
+    const v = this.#version(m, version);
+    if (m.configError || !m.config) throw new InferenceError('MODEL_NOT_READY', `model "${name}" is not serving: ${m.configError}`);
+    if (v.state === 'FAILED') throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${v.error}`);
+    if (v.state !== 'READY') await this.load(name, v.version);
+    const variant = this.#pickVariant(m.name, m.config, v, requested);
+    const batcher = v.batchers.get(variant);
+    if (!batcher) throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} is unloading`);
+    return { name, version: v.version, variant, config: m.config, batcher };
+  }
+
+  #pickVariant(name: string, cfg: ModelConfig, v: VersionEntry, requested: VariantRequest): VariantName {
+    const loaded = v.batchers;
+    const want = requested === 'auto' ? cfg.variants.default : requested;
+    if (want === 'auto') {
+      // INT8 on CPU only when it passed verification (it was loaded only then); INT8 has no CUDA kernels.
+      if (v.provider === 'cpu' && loaded.has('int8')) return 'int8';
+      if (v.provider === 'cuda' && loaded.has('fp16')) return 'fp16';
+      return 'fp32';
+    }
+    if (loaded.has(want)) return want;
+    const file = variantFiles(v.dir).find((f) => f.variant === want);
+    const why = !file ? `there is no ${VARIANT_FILES[want]}`
+      : !file.usable ? (file.reason ?? 'it is not usable')
+      : `it does not run on the ${this.#o.provider} provider`;
+    throw new InferenceError('VARIANT_NOT_AVAILABLE', `model "${name}" version ${v.version} has no ${want.toUpperCase()} variant to serve: ${why}; loaded: ${[...loaded.keys()].join(', ')}`);
+  }
+
+  /** Summaries for ListModels. */
+  list(): ModelSummary[] {
+    return [...this.#models.values()].map((m) => this.#summary(m));
+  }
+
+  #summary(m: ModelEntry): ModelSummary {
+    const versions = [...m.versions.keys()].sort(compareVersions);
+    const latest = versions.at(-1) ?? '';
+    const v = m.versions.get(latest);
+    return {
+      name: m.name, versions, latestVersion: latest,
+      ready: v?.state === 'READY',
+      state: v?.state ?? 'FAILED',
+      error: v?.error ?? m.configError ?? (v ? undefined : 'no version directory with a model.onnx'),
+      variants: v ? (v.state === 'READY' ? [...v.batchers.keys()] : this.#variantsToLoad(v).map((f) => f.variant)) : [],
+    };
+  }
+
+  /** Details for GetModelMetadata. */
+  details(name: string, version?: string): ModelDetails {
+    const m = this.#model(name);
+    const v = this.#version(m, version);
+    if (!m.config) throw new InferenceError('MODEL_NOT_READY', `model "${name}" has an invalid config: ${m.configError}`);
+    const s = this.#summary(m);
+    let defaultVariant: VariantName = 'fp32';
+    try { defaultVariant = this.#pickVariant(name, m.config, v, 'auto'); } catch { /* not loaded yet */ }
+    return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider };
+  }
+
+  /** True when every model that preload chose (or any loaded model) is READY. */
+  isReady(name: string): boolean {
+    const m = this.#models.get(name);
+    if (!m) return false;
+    return [...m.versions.values()].some((v) => v.state === 'READY');
+  }
+
+  /** Finishes every queued and in-flight batch (graceful shutdown). */
+  async drain(): Promise<void> {
+    const all: Promise<void>[] = [];
+    for (const m of this.#models.values()) for (const v of m.versions.values()) for (const b of v.batchers.values()) all.push(b.drain());
+    await Promise.all(all);
+  }
+}

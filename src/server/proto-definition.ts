@@ -1,0 +1,38 @@
+/** Loads the public proto (hub.inference.v1) once for the server, reflection and tools. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as protoLoader from '@grpc/proto-loader';
+
+/** Path of the proto relative to the repository root. */
+export const PROTO_FILE = 'hub/inference/v1/inference.proto';
+
+/** Finds the repository's proto/ directory from this file's location (works from src/ and dist/src/). */
+export function protoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'proto');
+    if (existsSync(path.join(candidate, PROTO_FILE))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find proto/${PROTO_FILE} above ${fileURLToPath(import.meta.url)}`);
+}
+
+/** Loader options: camelCase fields, int64 as strings (exact), enums by name, bytes as Buffer. */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+  arrays: true,
+  oneofs: true,
+};
+
+let cached: protoLoader.PackageDefinition | undefined;
+
+/** The package definition of hub.inference.v1. */
+export function loadPackageDefinition(): protoLoader.PackageDefinition {
+  if (!cached) cached = protoLoader.loadSync(PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  return cached;
+}
