@@ -1,0 +1,92 @@
+/**
+ * The composition root: wires config, engine, repository, batchers, cache, predictor, gRPC, health and
+ * metrics, and owns start-up order and graceful shutdown. `main.ts` adds only process concerns (signals).
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { maskedConfig, type ServiceConfig } from './config/service-config.js';
+import { moduleLogger, setLogLevel } from './logging/logger.js';
+import { resolveExecutionProvider } from './engine/execution-provider.js';
+import { WorkerPool } from './engine/worker-pool.js';
+import { BatchScheduler } from './batching/batch-scheduler.js';
+import { ModelRepository } from './repository/model-repository.js';
+import { Predictor } from './predict/predictor.js';
+import type { PredictionCache } from './cache/prediction-cache.js';
+import { createInferenceService } from './server/inference-service.js';
+import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
+
+const log = moduleLogger('app');
+
+/** A running service. */
+export interface App {
+  readonly config: ServiceConfig;
+  /** The bound gRPC host:port. */
+  readonly grpcAddress: string;
+  readonly repository: ModelRepository;
+  readonly engine: WorkerPool;
+  readonly predictor: Predictor;
+  readonly cache: PredictionCache | undefined;
+  readonly server: grpc.Server;
+  /** Stops accepting calls, finishes accepted ones, closes workers and connections (bounded). */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/** Starts the service: bind, preload and warm, then report serving. */
+export async function startApp(config: ServiceConfig): Promise<App> {
+  setLogLevel(config.logLevel);
+  log.info({ config: maskedConfig(config) }, 'effective configuration');
+  const provider = resolveExecutionProvider(config.executionProvider);
+  const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' } });
+  const scheduler = new BatchScheduler(engine);
+  const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching });
+  repository.scan();
+  const cache: PredictionCache | undefined = undefined;
+  const predictor = new Predictor(repository, cache);
+
+  let draining = false;
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
+  };
+  const server = createGrpcServer();
+  server.addService(inferenceServiceDefinition(), createInferenceService({
+    predictor, repository, adminToken: config.adminToken, isDraining: () => draining, track,
+  }));
+  let grpcAddress: string;
+  try {
+    grpcAddress = await bindServer(server, config.grpcAddress, serverCredentials(config.tls));
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  log.info({ grpcAddress }, 'listening; preloading models');
+
+  await repository.preload(config.preloadTop);
+  log.info({ grpcAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown'): Promise<void> => {
+    shuttingDown ??= (async () => {
+      draining = true;
+      log.info({ reason, inflight: inflight.size }, 'shutting down: draining accepted calls');
+      const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await repository.drain();
+      await Promise.allSettled([...inflight]);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs); });
+      const outcome = await Promise.race([graceful.then(() => 'ok' as const), timeout]);
+      if (timer) clearTimeout(timer);
+      if (outcome === 'timeout') {
+        log.warn('graceful shutdown timed out; forcing');
+        server.forceShutdown();
+      }
+      scheduler.close();
+      await engine.close();
+      log.info('shutdown complete');
+    })();
+    return shuttingDown;
+  };
+
+  return { config, grpcAddress, repository, engine, predictor, cache, server, shutdown };
+}

@@ -1,0 +1,37 @@
+/** Process entry point: load config, start the service, shut down gracefully on SIGTERM/SIGINT. */
+import { loadServiceConfig, ConfigError } from './config/service-config.js';
+import { rootLogger } from './logging/logger.js';
+import { startApp } from './app.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadServiceConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`invalid configuration:\n${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const app = await startApp(config);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      rootLogger.warn({ signal: sig }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    app.shutdown(sig).then(() => process.exit(0), (err: unknown) => {
+      rootLogger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main().catch((err: unknown) => {
+  rootLogger.fatal({ err }, 'failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+/** Creates and binds the grpc-js server: credentials (insecure, TLS or mTLS), the services, reflection. */
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import type { ServiceConfig } from '../config/service-config.js';
+import { loadPackageDefinition } from './proto-definition.js';
+
+/** Server credentials from the TLS settings: insecure when no certificate is configured. */
+export function serverCredentials(tls: ServiceConfig['tls']): grpc.ServerCredentials {
+  if (!tls.certFile || !tls.keyFile) {
+    if (tls.certFile || tls.keyFile || tls.caFile || tls.requireClientCert) {
+      throw new Error('tls: both tls.certFile (HUB_TLS_CERT_FILE) and tls.keyFile (HUB_TLS_KEY_FILE) are required for TLS');
+    }
+    return grpc.ServerCredentials.createInsecure();
+  }
+  const ca = tls.caFile ? readFileSync(tls.caFile) : null;
+  if (tls.requireClientCert && !ca) throw new Error('tls.requireClientCert (mTLS) needs tls.caFile (HUB_TLS_CA_FILE) to verify clients');
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }], tls.requireClientCert);
+}
+
+/** The InferenceService definition from the proto. */
+export function inferenceServiceDefinition(): grpc.ServiceDefinition {
+  const pkg = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as {
+    hub: { inference: { v1: { InferenceService: { service: grpc.ServiceDefinition } } } };
+  };
+  return pkg.hub.inference.v1.InferenceService.service;
+}
+
+/** A grpc-js server with message size limits suited to batched tensors, and reflection enabled. */
+export function createGrpcServer(): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+  // Reflection lets grpcurl and ghz call the server without the proto files.
+  new ReflectionService(loadPackageDefinition()).addToServer(server);
+  return server;
+}
+
+/** Binds the server; resolves with the bound host:port (port 0 picks a free one). */
+export function bindServer(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => {
+      if (err) { reject(new Error(`cannot listen on ${address}: ${err.message}`)); return; }
+      const host = address.slice(0, address.lastIndexOf(':'));
+      resolve(`${host}:${port}`);
+    });
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * The gRPC handlers of hub.inference.v1.InferenceService. Decode and validate on the main thread, hand
+ * the call to the predictor, encode the answer. Errors go through toGrpcStatus, the one mapping.
+ */
+import { performance } from 'node:perf_hooks';
+import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation, Metadata } from '@grpc/grpc-js';
+import { InferenceError, toGrpcStatus } from '../errors/index.js';
+import { moduleLogger } from '../logging/logger.js';
+import { metrics } from '../metrics/metrics.js';
+import type { HostTensor } from '../tensor/tensor.js';
+import type { Predictor } from '../predict/predictor.js';
+import type { ModelRepository, VariantName, VariantRequest } from '../repository/model-repository.js';
+import { decodeTensor, dtypeEnum, encodeTensor, type WireTensorMessage } from './tensor-codec.js';
+
+const log = moduleLogger('server');
+
+const VARIANT_FROM_ENUM: Readonly<Record<string, VariantRequest>> = {
+  VARIANT_AUTO: 'auto', VARIANT_FP32: 'fp32', VARIANT_INT8: 'int8', VARIANT_FP16: 'fp16',
+};
+const VARIANT_TO_ENUM: Readonly<Record<VariantName, string>> = { fp32: 'VARIANT_FP32', int8: 'VARIANT_INT8', fp16: 'VARIANT_FP16' };
+const CACHE_FROM_ENUM: Readonly<Record<string, 'default' | 'bypass' | 'refresh'>> = {
+  CACHE_POLICY_DEFAULT: 'default', CACHE_POLICY_BYPASS: 'bypass', CACHE_POLICY_REFRESH: 'refresh',
+};
+
+interface PredictRequestMessage {
+  model: string; version: string; variant: string; inputs: WireTensorMessage[]; outputs: string[];
+  cache: string; requestId: string; typedOutputs: boolean;
+}
+
+/** What the handlers need. */
+export interface InferenceServiceDeps {
+  readonly predictor: Predictor;
+  readonly repository: ModelRepository;
+  /** When set, LoadModel/UnloadModel need `authorization: Bearer <token>`. */
+  readonly adminToken: string | undefined;
+  /** True once shutdown began: new calls get UNAVAILABLE. */
+  readonly isDraining: () => boolean;
+  /** Tracks calls in flight so shutdown can wait for them. */
+  readonly track: <T>(p: Promise<T>) => Promise<T>;
+}
+
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
+  const d = call.getDeadline();
+  const ms = d instanceof Date ? d.getTime() : Number(d);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+function checkAdmin(token: string | undefined, md: Metadata): void {
+  if (!token) return;
+  const got = md.get('authorization')[0];
+  if (typeof got !== 'string' || got !== `Bearer ${token}`) {
+    throw new InferenceError('UNAUTHENTICATED', 'admin RPCs need metadata "authorization: Bearer <admin token>"');
+  }
+}
+
+/** Builds the service implementation. */
+export function createInferenceService(deps: InferenceServiceDeps): UntypedServiceImplementation {
+  const known = (m: string): string => (deps.repository.names().includes(m) ? m : '_unknown');
+  const fail = (cb: sendUnaryData<unknown>, err: unknown, ctx: Record<string, unknown>): void => {
+    if (!(err instanceof InferenceError)) log.error({ ...ctx, err }, 'unexpected error');
+    else if (err.code === 'ENGINE_FAILURE' || err.code === 'WORKER_CRASHED') log.error({ ...ctx, code: err.code, err: err.message }, 'request failed');
+    cb(toGrpcStatus(err));
+  };
+
+  return {
+    Predict(call: ServerUnaryCall<PredictRequestMessage, unknown>, callback: sendUnaryData<unknown>): void {
+      const start = performance.now();
+      const req = call.request;
+      const requestId = req.requestId || (call.metadata.get('x-request-id')[0] as string | undefined) || '';
+      const modelLabel = known(req.model);
+      const done = (code: string): void => {
+        metrics.requests.inc({ model: modelLabel, code });
+        metrics.requestDuration.observe({ model: modelLabel }, (performance.now() - start) / 1000);
+      };
+      if (deps.isDraining()) {
+        done('SHUTTING_DOWN');
+        fail(callback, new InferenceError('SHUTTING_DOWN', 'server is shutting down; retry on another replica'), { requestId });
+        return;
+      }
+      const ac = new AbortController();
+      call.on('cancelled', () => ac.abort());
+      const work = (async () => {
+        const variant = VARIANT_FROM_ENUM[req.variant];
+        if (!variant) throw new InferenceError('INVALID_REQUEST', `unknown variant ${req.variant}`);
+        const cache = CACHE_FROM_ENUM[req.cache] ?? 'default';
+        const inputs: Record<string, HostTensor> = {};
+        for (const t of req.inputs) {
+          if (inputs[t.name]) throw new InferenceError('INVALID_INPUT', `input "${t.name}" is given twice`);
+          inputs[t.name] = decodeTensor(t);
+        }
+        const ans = await deps.predictor.predict({
+          model: req.model, version: req.version || undefined, variant, inputs, outputs: req.outputs, cache,
+          deadline: deadlineOf(call), signal: ac.signal, requestId,
+        });
+        const outputs = Object.entries(ans.outputs).map(([n, t]) => encodeTensor(n, t, req.typedOutputs));
+        return {
+          model: ans.model, version: ans.version, variant: VARIANT_TO_ENUM[ans.variant], outputs, cachedRows: ans.cachedRows,
+          requestId,
+          timing: { queueUs: ans.queueUs, computeUs: ans.computeUs, batchSize: ans.batchSize, totalUs: Math.round((performance.now() - start) * 1000) },
+        };
+      })();
+      void deps.track(work).then(
+        (res) => { done('OK'); callback(null, res); },
+        (err: unknown) => {
+          done(err instanceof InferenceError ? err.code : 'INTERNAL');
+          fail(callback, err, { requestId, model: req.model });
+        },
+      );
+    },
+
+    ListModels(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void {
+      try {
+        const models = deps.repository.list().map((m) => ({
+          name: m.name, versions: m.versions, latestVersion: m.latestVersion, ready: m.ready, state: m.state,
+          error: m.error ?? '', variants: m.variants.map((v) => VARIANT_TO_ENUM[v]),
+        }));
+        callback(null, { models });
+      } catch (e) {
+        fail(callback, e, { rpc: 'ListModels' });
+      }
+    },
+
+    GetModelMetadata(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
+      try {
+        const d = deps.repository.details(call.request.model, call.request.version || undefined);
+        const tm = (s: { name: string; dtype: HostTensor['dtype']; shape: readonly number[] }): unknown => ({ name: s.name, dtype: dtypeEnum(s.dtype), shape: s.shape });
+        callback(null, {
+          name: d.name, version: d.version, versions: d.versions, variants: d.variants.map((v) => VARIANT_TO_ENUM[v]),
+          inputs: d.config.inputs.map(tm), outputs: d.config.outputs.map(tm), maxBatchSize: d.config.maxBatchSize,
+          ready: d.ready, state: d.state, defaultVariant: VARIANT_TO_ENUM[d.defaultVariant], platform: 'onnxruntime',
+          executionProvider: d.provider,
+        });
+      } catch (e) {
+        fail(callback, e, { rpc: 'GetModelMetadata' });
+      }
+    },
+
+    LoadModel(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
+      try {
+        checkAdmin(deps.adminToken, call.metadata);
+      } catch (e) {
+        fail(callback, e, { rpc: 'LoadModel' });
+        return;
+      }
+      const { model, version } = call.request;
+      deps.repository.reload(model, version || undefined).then(
+        () => {
+          const d = deps.repository.details(model, version || undefined);
+          log.info({ model, version: d.version }, 'model loaded by admin request');
+          callback(null, { model, version: d.version, ready: d.ready });
+        },
+        (e: unknown) => fail(callback, e, { rpc: 'LoadModel', model }),
+      );
+    },
+
+    UnloadModel(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
+      try {
+        checkAdmin(deps.adminToken, call.metadata);
+      } catch (e) {
+        fail(callback, e, { rpc: 'UnloadModel' });
+        return;
+      }
+      const { model, version } = call.request;
+      deps.repository.unload(model, version || undefined).then(
+        () => {
+          log.info({ model }, 'model unloaded by admin request');
+          callback(null, { model, version: deps.repository.details(model, version || undefined).version });
+        },
+        (e: unknown) => fail(callback, e, { rpc: 'UnloadModel', model }),
+      );
+    },
+  };
+}
