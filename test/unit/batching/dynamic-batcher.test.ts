@@ -1,0 +1,216 @@
+import { describe, it, expect, beforeEach } from 'vitest';
+import { DynamicBatcher, type BatchingPolicy } from '../../../src/batching/dynamic-batcher.js';
+import { BatchScheduler } from '../../../src/batching/batch-scheduler.js';
+import type { EngineRunResult, InferenceEngine } from '../../../src/engine/inference-engine.js';
+import type { HostTensor, NamedTensors } from '../../../src/tensor/tensor.js';
+import { isInferenceError } from '../../../src/errors/index.js';
+
+/** A deterministic engine: output = input * 2 (+ row count as second output), runs finish when released. */
+class FakeEngine implements InferenceEngine {
+  slots: number;
+  runs: { key: string; rows: number; widths: number[] }[] = [];
+  #pending: (() => void)[] = [];
+  #busy = 0;
+  #listeners = new Set<() => void>();
+  auto: boolean;
+
+  constructor(slots = 1, auto = false) {
+    this.slots = slots;
+    this.auto = auto;
+  }
+
+  run(key: string, inputs: NamedTensors): Promise<EngineRunResult> {
+    const x = inputs['x'] as HostTensor;
+    const rows = x.shape[0] as number;
+    this.runs.push({ key, rows, widths: [x.shape[1] as number] });
+    this.#busy++;
+    const f = new Float32Array(new Uint8Array(x.data).buffer).map((v) => v * 2);
+    const result: EngineRunResult = { outputs: { y: { dtype: 'float32', shape: [...x.shape], data: new Uint8Array(f.buffer) } }, computeUs: 100 };
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        this.#busy--;
+        resolve(result);
+        queueMicrotask(() => { for (const l of this.#listeners) l(); });
+      };
+      if (this.auto) setTimeout(finish, 1);
+      else this.#pending.push(finish);
+    });
+  }
+
+  /** Completes the oldest running batch. */
+  release(): void {
+    this.#pending.shift()?.();
+  }
+
+  idleSlots(): number {
+    return Math.max(0, this.slots - this.#busy);
+  }
+
+  onIdle(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+function rowsOf(values: number[][]): NamedTensors {
+  const width = values[0]!.length;
+  const f = Float32Array.from(values.flat());
+  return { x: { dtype: 'float32', shape: [values.length, width], data: new Uint8Array(f.buffer) } };
+}
+
+function floats(t: HostTensor): number[] {
+  return Array.from(new Float32Array(new Uint8Array(t.data).buffer));
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function make(engine: FakeEngine, policy: BatchingPolicy, over: Partial<{ maxBatchSize: number; maxQueueDelayMs: number; maxQueueSize: number }> = {}): DynamicBatcher {
+  return new DynamicBatcher({ key: 'm/1/fp32', model: 'm', variant: 'fp32', policy, maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100, ...over }, engine, new BatchScheduler(engine));
+}
+
+describe('DynamicBatcher', () => {
+  let engine: FakeEngine;
+  beforeEach(() => { engine = new FakeEngine(1); });
+
+  it('dispatches at once when an engine slot is idle (adaptive, low load)', async () => {
+    const b = make(engine, 'adaptive');
+    const p = b.submit({ inputs: rowsOf([[1, 2]]), rows: 1 });
+    expect(engine.runs).toHaveLength(1);
+    engine.release();
+    const r = await p;
+    expect(floats(r.outputs['y']!)).toEqual([2, 4]);
+    expect(r.batchSize).toBe(1);
+  });
+
+  it('accumulates while the engine is busy and sends everything as one batch when a slot frees', async () => {
+    const b = make(engine, 'adaptive');
+    const first = b.submit({ inputs: rowsOf([[0, 0]]), rows: 1 });
+    const later = [1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, i]]), rows: 1 }));
+    expect(engine.runs).toHaveLength(1);
+    engine.release();
+    await first;
+    await tick();
+    expect(engine.runs.map((r) => r.rows)).toEqual([1, 3]);
+    engine.release();
+    const res = await Promise.all(later);
+    expect(res.map((r) => floats(r.outputs['y']!))).toEqual([[2, 2], [4, 4], [6, 6]]);
+    expect(res.every((r) => r.batchSize === 3)).toBe(true);
+  });
+
+  it('dispatches a full batch (maxBatchSize rows) at once even with the engine busy', async () => {
+    const b = make(engine, 'window', { maxBatchSize: 4, maxQueueDelayMs: 10_000 });
+    const ps = [0, 1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, 0]]), rows: 1 }));
+    expect(engine.runs.map((r) => r.rows)).toEqual([4]);
+    engine.release();
+    await Promise.all(ps);
+  });
+
+  it('fixed window opens at the oldest request and flushes when it expires', async () => {
+    const b = make(engine, 'window', { maxQueueDelayMs: 30 });
+    const p1 = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    await tick(10);
+    const p2 = b.submit({ inputs: rowsOf([[2, 2]]), rows: 1 });
+    expect(engine.runs).toHaveLength(0);
+    await tick(40);
+    expect(engine.runs.map((r) => r.rows)).toEqual([2]);
+    engine.release();
+    await Promise.all([p1, p2]);
+  });
+
+  it('off runs every request alone', async () => {
+    engine.auto = true;
+    const b = make(engine, 'off');
+    await Promise.all([1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, i]]), rows: 1 })));
+    expect(engine.runs.map((r) => r.rows)).toEqual([1, 1, 1]);
+  });
+
+  it('never mixes requests whose non-batch shapes differ', async () => {
+    const b = make(engine, 'window', { maxQueueDelayMs: 5 });
+    engine.auto = true;
+    const a = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    const c = b.submit({ inputs: rowsOf([[1, 2, 3]]), rows: 1 });
+    const d = b.submit({ inputs: rowsOf([[4, 4]]), rows: 1 });
+    const [ra, rc, rd] = await Promise.all([a, c, d]);
+    expect(engine.runs.map((r) => `${r.rows}x${r.widths[0]}`).sort()).toEqual(['1x3', '2x2']);
+    expect(floats(rc.outputs['y']!)).toEqual([2, 4, 6]);
+    expect(floats(ra.outputs['y']!)).toEqual([2, 2]);
+    expect(floats(rd.outputs['y']!)).toEqual([8, 8]);
+  });
+
+  it('splits multi-row requests back exactly', async () => {
+    engine.auto = true;
+    const b = make(engine, 'window', { maxQueueDelayMs: 5 });
+    const [r1, r2] = await Promise.all([
+      b.submit({ inputs: rowsOf([[1, 1], [2, 2], [3, 3]]), rows: 3 }),
+      b.submit({ inputs: rowsOf([[4, 4], [5, 5]]), rows: 2 }),
+    ]);
+    expect(engine.runs.map((r) => r.rows)).toEqual([5]);
+    expect(floats(r1.outputs['y']!)).toEqual([2, 2, 4, 4, 6, 6]);
+    expect(r1.outputs['y']!.shape).toEqual([3, 2]);
+    expect(floats(r2.outputs['y']!)).toEqual([8, 8, 10, 10]);
+  });
+
+  it('rejects with QUEUE_FULL beyond maxQueueSize rows and keeps serving the queued ones', async () => {
+    const b = make(engine, 'window', { maxQueueSize: 3, maxQueueDelayMs: 10_000 });
+    const ok = [1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, i]]), rows: 1 }));
+    await expect(b.submit({ inputs: rowsOf([[9, 9]]), rows: 1 })).rejects.toSatisfy((e) => isInferenceError(e, 'QUEUE_FULL'));
+    const drained = b.drain();
+    engine.release();
+    await Promise.all(ok);
+    await drained;
+  });
+
+  it('drops a cancelled request from the queue before its batch runs', async () => {
+    const b = make(engine, 'window', { maxQueueDelayMs: 30 });
+    const ac = new AbortController();
+    const cancelled = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1, signal: ac.signal });
+    const kept = b.submit({ inputs: rowsOf([[2, 2]]), rows: 1 });
+    ac.abort();
+    await expect(cancelled).rejects.toSatisfy((e) => isInferenceError(e, 'CANCELLED'));
+    await tick(40);
+    expect(engine.runs.map((r) => r.rows)).toEqual([1]);
+    engine.release();
+    expect(floats((await kept).outputs['y']!)).toEqual([4, 4]);
+  });
+
+  it('drops a request whose deadline passed while queued, without running it', async () => {
+    const b = make(engine, 'window', { maxQueueDelayMs: 30 });
+    const expired = expect(b.submit({ inputs: rowsOf([[1, 1]]), rows: 1, deadline: Date.now() + 5 })).rejects.toSatisfy((e) => isInferenceError(e, 'DEADLINE_EXCEEDED'));
+    await tick(40);
+    await expired;
+    expect(engine.runs).toHaveLength(0);
+  });
+
+  it('rejects requests with more rows than maxBatchSize', async () => {
+    const b = make(engine, 'adaptive', { maxBatchSize: 2 });
+    await expect(b.submit({ inputs: rowsOf([[1], [2], [3]]), rows: 3 })).rejects.toSatisfy((e) => isInferenceError(e, 'INVALID_REQUEST'));
+  });
+
+  it('drain() flushes the window at once and waits for running batches', async () => {
+    engine.auto = true;
+    const b = make(engine, 'window', { maxQueueDelayMs: 10_000 });
+    const p = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    await b.drain();
+    expect((await p).batchSize).toBe(1);
+  });
+
+  it('gives a freed slot to the model whose oldest request waited longest', async () => {
+    const scheduler = new BatchScheduler(engine);
+    const opts = { variant: 'fp32', policy: 'adaptive' as const, maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 };
+    const a = new DynamicBatcher({ ...opts, key: 'a/1/fp32', model: 'a' }, engine, scheduler);
+    const c = new DynamicBatcher({ ...opts, key: 'c/1/fp32', model: 'c' }, engine, scheduler);
+    const busy = a.submit({ inputs: rowsOf([[0, 0]]), rows: 1 });
+    const fromC = c.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    await tick(2);
+    const fromA = a.submit({ inputs: rowsOf([[2, 2]]), rows: 1 });
+    engine.release();
+    await busy;
+    await tick();
+    expect(engine.runs.map((r) => r.key)).toEqual(['a/1/fp32', 'c/1/fp32']);
+    engine.release();
+    await fromC;
+    await tick();
+    engine.release();
+    await fromA;
+  });
+});
