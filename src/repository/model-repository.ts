@@ -247,7 +247,12 @@ export class ModelRepository {
     this.#setState(name, v, 'LOADING');
     const loadedKeys: string[] = [];
     try {
-      for (const f of this.#variantsToLoad(v)) {
+      v.provider = this.#o.provider;
+      // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback, INT8 is the
+      // better CPU variant, so it is loaded too; on a real GPU INT8 is skipped (no CUDA kernels).
+      for (const f of variantFiles(v.dir).filter((x) => x.usable)) {
+        if (f.variant === 'int8' && v.provider !== 'cpu') continue;
+        if (f.variant === 'fp16' && v.provider !== 'cuda') continue;
         const key = `${name}/${v.version}/${f.variant}`;
         const t0 = performance.now();
         const info = await this.#o.engine.load({ key, modelPath: f.path });
