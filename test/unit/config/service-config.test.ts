@@ -1,0 +1,53 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadServiceConfig, maskedConfig, ConfigError, SERVICE_DEFAULTS } from '../../../src/config/service-config.js';
+
+describe('service config', () => {
+  it('has the documented defaults', () => {
+    const c = loadServiceConfig({});
+    expect(c.grpcAddress).toBe('0.0.0.0:50051');
+    expect(c.metricsAddress).toBe('0.0.0.0:9464');
+    expect(c.cache.l1MaxEntries).toBe(50_000);
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.workers).toBe(SERVICE_DEFAULTS.workers);
+    expect(Object.isFrozen(c) && Object.isFrozen(c.cache)).toBe(true);
+  });
+
+  it.each([
+    [{ HUB_WORKERS: 'many' }, /field "workers" \(env HUB_WORKERS\)/],
+    [{ HUB_GRPC_ADDRESS: 'localhost' }, /field "grpcAddress" \(env HUB_GRPC_ADDRESS\): expected host:port/],
+    [{ HUB_BATCHING: 'sometimes' }, /field "batching" \(env HUB_BATCHING\)/],
+    [{ HUB_EXECUTION_PROVIDER: 'tpu' }, /field "executionProvider"/],
+    [{ REDIS_URL: 'localhost:6379' }, /field "redisUrl" \(env REDIS_URL\): expected redis:\/\/host:port/],
+    [{ HUB_ADMIN_TOKEN: 'short' }, /field "adminToken" .*at least 8 characters/],
+    [{ HUB_REDIS_READ_TIMEOUT_MS: '-3' }, /field "cache.redisReadTimeoutMs"/],
+  ])('rejects %o naming the field', (env, re) => {
+    expect(() => loadServiceConfig(env)).toThrow(ConfigError);
+    expect(() => loadServiceConfig(env)).toThrow(re);
+  });
+
+  it('reads a JSON file and lets env override it; unknown fields are errors naming the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-cfg-'));
+    const file = path.join(dir, 'hub.json');
+    writeFileSync(file, JSON.stringify({ workers: 3, cache: { l1MaxEntries: 10 } }));
+    const c = loadServiceConfig({ HUB_CONFIG: file, HUB_WORKERS: '4' });
+    expect(c.workers).toBe(4);
+    expect(c.cache.l1MaxEntries).toBe(10);
+    writeFileSync(file, JSON.stringify({ wrokers: 3 }));
+    expect(() => loadServiceConfig({ HUB_CONFIG: file })).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\+ environment: field "\\(root\\)"|wrokers`));
+  });
+
+  it('masks secrets when printed', () => {
+    const c = loadServiceConfig({ HUB_ADMIN_TOKEN: 'supersecret', REDIS_URL: 'redis://user:pw@h:6379' });
+    const m = maskedConfig(c);
+    expect(m['adminToken']).toBe('***');
+    expect(m['redisUrl']).toBe('redis://***@h:6379');
+  });
+
+  it('parses booleans from env text', () => {
+    expect(loadServiceConfig({ HUB_TLS_REQUIRE_CLIENT_CERT: 'false' }).tls.requireClientCert).toBe(false);
+    expect(loadServiceConfig({ HUB_TLS_REQUIRE_CLIENT_CERT: 'true' }).tls.requireClientCert).toBe(true);
+  });
+});
