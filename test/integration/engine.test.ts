@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawnServer } from '../helpers/child-server.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { status } from '@grpc/grpc-js';
 import { startTestServer, createRawClient, callUnary, type TestServer } from '../helpers/test-server.js';
@@ -58,21 +58,10 @@ describe('engine worker threads', () => {
 
 describe('execution provider', () => {
   it('serves on CPU when CUDA is requested on a machine without it, and logs the fallback once', async () => {
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
-      env: { ...process.env, HUB_EXECUTION_PROVIDER: 'cuda', HUB_GRPC_ADDRESS: '127.0.0.1:0', HUB_METRICS_ADDRESS: '', HUB_PRELOAD_TOP: '1', HUB_WORKERS: '1', HUB_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
+    const srv = await spawnServer({ HUB_EXECUTION_PROVIDER: 'cuda', HUB_PRELOAD_TOP: '1', HUB_WORKERS: '1' });
     try {
-      const address = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /"grpcAddress":"([^"]+)"[^\n]*"msg":"serving"/.exec(out);
-          if (m) { clearTimeout(timer); resolve(m[1]!); }
-        });
-        child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${out}`)));
-      });
+      const address = srv.address;
+      const out = srv.output();
       const fallbackLines = out.split('\n').filter((l) => l.includes('CUDA execution provider unavailable; falling back to CPU'));
       expect(fallbackLines).toHaveLength(1);
       const client = createRawClient(address);
@@ -85,8 +74,7 @@ describe('execution provider', () => {
       expect(res.variant).toBe('VARIANT_INT8');
       client.close();
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await srv.stop();
     }
   });
 });

@@ -1,0 +1,38 @@
+import { describe, it, expect } from 'vitest';
+import path from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { spawnServer } from '../helpers/child-server.js';
+import { createRawClient, callUnary } from '../helpers/test-server.js';
+import { wireInputs } from '../helpers/reference.js';
+import { readModelConfig } from '../../src/repository/model-config.js';
+import { sampleInputs } from '../../src/repository/sample-inputs.js';
+
+const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
+
+describe('graceful shutdown', () => {
+  it('finishes every accepted request on SIGTERM under load, refuses new ones, and exits 0', async () => {
+    const srv = await spawnServer({ HUB_PRELOAD_TOP: '3' });
+    const client = createRawClient(srv.address);
+    try {
+      // Warm the connection so every call below is really sent before the signal.
+      await callUnary(client, 'ListModels', {});
+      const calls = Array.from({ length: 48 }, (_, i) => callUnary(client, 'Predict', {
+        model: 'lead-intent', variant: 'VARIANT_FP32', inputs: wireInputs(sampleInputs(intentCfg, 8, i)), cache: 'CACHE_POLICY_BYPASS',
+      }).then(() => 'ok', (e: { code: number; details: string }) => e));
+      await new Promise((r) => setTimeout(r, 150));
+      const t0 = Date.now();
+      srv.child.kill('SIGTERM');
+      const results = await Promise.all(calls);
+      expect(results.filter((r) => r !== 'ok')).toEqual([]);
+      const late = await callUnary(client, 'Predict', { model: 'lead-intent', inputs: wireInputs(sampleInputs(intentCfg, 1, 1)) }, { deadlineMs: 5000 })
+        .then(() => 'ok', (e: { code: number }) => e.code);
+      expect([status.UNAVAILABLE, status.CANCELLED]).toContain(late);
+      expect(await srv.exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect(srv.output()).toContain('"msg":"shutdown complete"');
+    } finally {
+      client.close();
+      await srv.stop('SIGKILL');
+    }
+  });
+});
