@@ -35,4 +35,21 @@ export interface PredictionCache {
   setRows(model: string, entries: readonly { key: string; row: CachedRow }[], opts: RowCacheOptions): void;
   /** Releases connections and timers. */
   close(): Promise<void>;
+  /** Hit/miss counters per tier (optional: test fakes need not count). */
+  stats?(): PredictionCacheStats;
+}
+
+/** Counters a cache reports for tests and benchmarks (rows, not calls). */
+export interface PredictionCacheStats {
+  /** Rows looked up (refresh lookups excluded). */
+  readonly lookups: number;
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / lookups (0 before any lookup). */
+  readonly hitRatio: number;
+  /** Rows whose stored bytes failed to decode (counted as misses). */
+  readonly corruptRows: number;
+  readonly l1: { readonly enabled: boolean; readonly hits: number; readonly misses: number; readonly entries: number; readonly bytes: number };
+  /** `store` holds the Redis store's own counters (timeouts, errors, skipped, writes, compression). */
+  readonly l2: { readonly enabled: boolean; readonly hits: number; readonly misses: number; readonly breaker?: string; readonly status?: string; readonly store?: Readonly<Record<string, number>> };
 }

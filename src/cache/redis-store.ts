@@ -1,0 +1,266 @@
+/**
+ * L2: Redis through ioredis, built so Redis can never take the service down. Reads race a short timer
+ * (`readTimeoutMs`, 5 ms by default) and count as misses when it fires; every command also carries a
+ * client-side `commandTimeout` so no promise waits forever on a stalled server. A circuit breaker stops
+ * asking Redis after consecutive failures. While disconnected, commands fail at once (no offline queue)
+ * and ioredis reconnects by itself with capped backoff. 'error' events are always handled (logged once
+ * per outage). Multi-key reads use one MGET; writes are SET ... PX, coalesced by auto-pipelining.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { moduleLogger } from '../logging/logger.js';
+import { metrics } from '../metrics/metrics.js';
+import { DEFAULT_MAX_VALUE_BYTES, type CacheStore } from './cache-store.js';
+import { BreakerState, CircuitBreaker, type BreakerStateValue } from './circuit-breaker.js';
+import { CorruptValueError, Encoding, openValue, sealValue, type CompressionPolicy } from './value-envelope.js';
+
+/** L2 settings. */
+export interface RedisStoreOptions {
+  /** redis:// or rediss:// URL. */
+  readonly url: string;
+  /** Prepended to every key (namespaces this service and its format version). */
+  readonly keyPrefix: string;
+  /** A read waits at most this long, then counts as a miss. */
+  readonly readTimeoutMs: number;
+  /** Client-side bound on any command (writes, and reads after their timer fired). Default 250 ms. */
+  readonly commandTimeoutMs?: number;
+  /** Refuse payloads above this (default 1 MiB). */
+  readonly maxValueBytes?: number;
+  readonly compression: CompressionPolicy;
+  readonly breakerFailureThreshold: number;
+  readonly breakerOpenMs: number;
+  /** Longest pause between reconnect attempts (default 1000 ms). */
+  readonly maxReconnectDelayMs?: number;
+  readonly logger?: Logger;
+}
+
+/** Counters of one Redis store (per instance; the prom-client metrics are process-wide). */
+export type RedisStoreStats = {
+  hits: number;
+  misses: number;
+  /** Keys answered as misses without asking Redis (breaker open, or closed store). */
+  skipped: number;
+  timeouts: number;
+  errors: number;
+  corrupt: number;
+  writes: number;
+  writeFailures: number;
+  /** Writes not attempted because the breaker was open. */
+  writesDropped: number;
+  tooLarge: number;
+  compressedWrites: number;
+  compressionSavedBytes: number;
+};
+
+const TIMEOUT = Symbol('timeout');
+
+function zeroStats(): RedisStoreStats {
+  return { hits: 0, misses: 0, skipped: 0, timeouts: 0, errors: 0, corrupt: 0, writes: 0, writeFailures: 0, writesDropped: 0, tooLarge: 0, compressedWrites: 0, compressionSavedBytes: 0 };
+}
+
+function errorKind(e: unknown): 'timeout' | 'unavailable' | 'error' {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/timed out/i.test(msg)) return 'timeout';
+  if (/writeable|closed|max retries|ECONNREFUSED|ECONNRESET|EPIPE|offline/i.test(msg)) return 'unavailable';
+  return 'error';
+}
+
+/** The Redis tier. */
+export class RedisStore implements CacheStore {
+  /** Tier name. */
+  readonly tier = 'l2' as const;
+  /** Largest accepted payload. */
+  readonly maxValueBytes: number;
+  /** The key prefix (tests plant values under it). */
+  readonly keyPrefix: string;
+  readonly #client: Redis;
+  readonly #breaker: CircuitBreaker;
+  readonly #readTimeoutMs: number;
+  readonly #compression: CompressionPolicy;
+  readonly #log: Logger;
+  #stats = zeroStats();
+  #closed = false;
+  #down = false;
+
+  constructor(opts: RedisStoreOptions) {
+    this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    this.keyPrefix = opts.keyPrefix;
+    this.#readTimeoutMs = opts.readTimeoutMs;
+    this.#compression = opts.compression;
+    this.#log = opts.logger ?? moduleLogger('cache');
+    this.#breaker = new CircuitBreaker({
+      failureThreshold: opts.breakerFailureThreshold,
+      openMs: opts.breakerOpenMs,
+      onStateChange: (s) => this.#onBreaker(s),
+    });
+    metrics.redisBreakerState.set(BreakerState.closed);
+    const maxDelay = opts.maxReconnectDelayMs ?? 1000;
+    this.#client = new Redis(opts.url, {
+      enableAutoPipelining: true,
+      // Fail fast while disconnected instead of queueing requests that would answer too late to matter.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: opts.commandTimeoutMs ?? 250,
+      connectTimeout: 2000,
+      connectionName: 'hub-inference-cache',
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+    });
+    this.#client.on('error', (e: Error) => {
+      if (!this.#down && !this.#closed) this.#log.warn({ err: e.message }, 'redis cache unavailable; serving from L1 and the models until it returns');
+      this.#down = true;
+    });
+    this.#client.on('ready', () => {
+      if (this.#down) this.#log.info('redis cache reconnected');
+      this.#down = false;
+    });
+  }
+
+  /** ioredis connection status ('ready' when usable). */
+  get status(): string {
+    return this.#client.status;
+  }
+
+  /** Breaker state name. */
+  get breakerState(): 'closed' | 'half-open' | 'open' {
+    return this.#breaker.stateName;
+  }
+
+  /** A copy of this store's counters. */
+  stats(): RedisStoreStats {
+    return { ...this.#stats };
+  }
+
+  /** Zeroes the counters (benchmarks measure phases separately). */
+  resetStats(): void {
+    this.#stats = zeroStats();
+  }
+
+  /** Resolves once connected, or `false` after `timeoutMs` (start-up and tests; serving never waits). */
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    if (this.#client.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.#client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = (): void => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#client.on('ready', onReady);
+    });
+  }
+
+  /** See CacheStore.get. */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return (await this.getMany([key]))[0];
+  }
+
+  /** See CacheStore.getMany: one MGET, bounded by readTimeoutMs. */
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    const out = new Array<Uint8Array | undefined>(keys.length).fill(undefined);
+    if (keys.length === 0) return out;
+    if (this.#closed || !this.#breaker.tryAcquire()) {
+      this.#stats.skipped += keys.length;
+      return out;
+    }
+    const full = keys.map((k) => this.keyPrefix + k);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMEOUT>((resolve) => { timer = setTimeout(resolve, this.#readTimeoutMs, TIMEOUT); });
+    // Settle the command into a value either way so a late rejection after the timer won is still handled.
+    const command = (full.length === 1 ? this.#client.getBuffer(full[0] as string).then((b) => [b]) : this.#client.mgetBuffer(full))
+      .then((values) => ({ values }), (error: unknown) => ({ error }));
+    const result = await Promise.race([command, timeout]);
+    clearTimeout(timer);
+    if (result === TIMEOUT) {
+      this.#breaker.failure();
+      this.#stats.timeouts += 1;
+      metrics.cacheErrors.inc({ tier: this.tier, kind: 'timeout' });
+      return out;
+    }
+    if ('error' in result) {
+      this.#breaker.failure();
+      this.#stats.errors += 1;
+      metrics.cacheErrors.inc({ tier: this.tier, kind: errorKind(result.error) });
+      return out;
+    }
+    this.#breaker.success();
+    result.values.forEach((v, i) => {
+      if (v === null || v === undefined) { this.#stats.misses += 1; return; }
+      try {
+        out[i] = openValue(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), this.maxValueBytes);
+        this.#stats.hits += 1;
+      } catch (e) {
+        if (!(e instanceof CorruptValueError)) throw e;
+        // Not deleted: under a shared prefix the value may belong to another writer; our next SET replaces it.
+        this.#stats.corrupt += 1;
+        this.#stats.misses += 1;
+        metrics.cacheErrors.inc({ tier: this.tier, kind: 'corrupt' });
+        this.#log.debug({ key: keys[i], reason: (e as Error).message }, 'unreadable redis cache value treated as a miss');
+      }
+    });
+    return out;
+  }
+
+  /** See CacheStore.set: SET key value PX ttl, compressed when that pays. */
+  async set(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
+    if (this.#closed) return false;
+    if (value.byteLength > this.maxValueBytes) {
+      this.#stats.tooLarge += 1;
+      metrics.cacheErrors.inc({ tier: this.tier, kind: 'too_large' });
+      return false;
+    }
+    if (!this.#breaker.tryAcquire()) {
+      this.#stats.writesDropped += 1;
+      return false;
+    }
+    const sealed = sealValue(value, this.#compression);
+    try {
+      const ms = Math.max(1, Math.round(ttlSeconds * 1000));
+      await this.#client.set(this.keyPrefix + key, Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength), 'PX', ms);
+      this.#breaker.success();
+      this.#stats.writes += 1;
+      if (sealed.encoding === Encoding.lz4) {
+        this.#stats.compressedWrites += 1;
+        this.#stats.compressionSavedBytes += sealed.savedBytes;
+        metrics.cacheCompressionSavedBytes.inc(sealed.savedBytes);
+      }
+      return true;
+    } catch (e) {
+      this.#breaker.failure();
+      this.#stats.writeFailures += 1;
+      metrics.cacheErrors.inc({ tier: this.tier, kind: errorKind(e) });
+      return false;
+    }
+  }
+
+  /** See CacheStore.delete. */
+  async delete(key: string): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.#client.del(this.keyPrefix + key);
+    } catch {
+      // A failed delete leaves a value that expires by its TTL.
+    }
+  }
+
+  /** Closes the connection (QUIT when connected, bounded; then disconnect). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#client.quit().catch(() => undefined),
+        new Promise((resolve) => { timer = setTimeout(resolve, 500); }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#client.disconnect();
+  }
+
+  #onBreaker(s: BreakerStateValue): void {
+    metrics.redisBreakerState.set(s);
+    if (s === BreakerState.open) this.#log.warn('redis cache circuit breaker open: skipping Redis for a while');
+    else if (s === BreakerState.closed) this.#log.info('redis cache circuit breaker closed');
+  }
+}

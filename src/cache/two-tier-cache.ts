@@ -1,0 +1,200 @@
+/**
+ * The PredictionCache the predictor uses: L1 (in-process) in front of an optional L2 (Redis). Lookups read
+ * L1 synchronously, send only L1 misses to L2 in one bounded MGET, and promote L2 hits into L1. Writes go
+ * to L1 at once and to L2 in the background. Nothing here throws into the predict path: any failure is a
+ * miss (reads) or a dropped write.
+ */
+import type { Logger } from 'pino';
+import { moduleLogger } from '../logging/logger.js';
+import { metrics } from '../metrics/metrics.js';
+import type { NamedTensors } from '../tensor/tensor.js';
+import type { MemoryStore } from './memory-store.js';
+import type { CachedRow, PredictionCache, PredictionCacheStats, RowCacheOptions, RowKeyContext } from './prediction-cache.js';
+import type { RedisStore } from './redis-store.js';
+import { decodeRow, encodeRow } from './row-codec.js';
+import { computeRowKeys } from './row-key.js';
+import { CorruptValueError } from './value-envelope.js';
+
+/** The tiers and their settings. */
+export interface TwoTierCacheOptions {
+  /** Absent: no in-process tier. */
+  readonly l1?: MemoryStore | undefined;
+  /** Absent: no Redis (L1 only). */
+  readonly l2?: RedisStore | undefined;
+  /** Upper bound of an L1 entry's life; a model's shorter ttlSeconds wins. */
+  readonly l1TtlSeconds: number;
+  readonly logger?: Logger;
+}
+
+/** L1 + optional L2 behind the PredictionCache contract. */
+export class TwoTierCache implements PredictionCache {
+  readonly #l1: MemoryStore | undefined;
+  readonly #l2: RedisStore | undefined;
+  readonly #l1TtlSeconds: number;
+  readonly #log: Logger;
+  readonly #pendingWrites = new Set<Promise<boolean>>();
+  #counts = { lookups: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, corruptRows: 0 };
+  #closed = false;
+
+  constructor(opts: TwoTierCacheOptions) {
+    this.#l1 = opts.l1;
+    this.#l2 = opts.l2;
+    this.#l1TtlSeconds = opts.l1TtlSeconds;
+    this.#log = opts.logger ?? moduleLogger('cache');
+  }
+
+  /** The L1 store, if any (tests and benchmarks). */
+  get l1(): MemoryStore | undefined {
+    return this.#l1;
+  }
+
+  /** The L2 store, if any (tests and benchmarks). */
+  get l2(): RedisStore | undefined {
+    return this.#l2;
+  }
+
+  /** See PredictionCache.rowKeys. */
+  rowKeys(ctx: RowKeyContext, inputs: NamedTensors, rows: number): string[] {
+    return computeRowKeys(ctx, inputs, rows);
+  }
+
+  /** See PredictionCache.getRows. */
+  async getRows(model: string, keys: readonly string[], opts: RowCacheOptions): Promise<(CachedRow | undefined)[]> {
+    try {
+      return await this.#getRows(model, keys, opts);
+    } catch (e) {
+      this.#log.warn({ err: e, model }, 'cache lookup failed; treating rows as misses');
+      return new Array<CachedRow | undefined>(keys.length).fill(undefined);
+    }
+  }
+
+  async #getRows(model: string, keys: readonly string[], opts: RowCacheOptions): Promise<(CachedRow | undefined)[]> {
+    const out = new Array<CachedRow | undefined>(keys.length).fill(undefined);
+    if (keys.length === 0 || this.#closed || opts.policy === 'refresh') return out;
+    this.#counts.lookups += keys.length;
+    let missing: number[];
+    const l1 = this.#l1;
+    if (l1) {
+      const t0 = performance.now();
+      missing = [];
+      let hits = 0;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        const bytes = l1.getSync(key);
+        const row = bytes && this.#decode(bytes, 'l1', key);
+        if (row) { out[i] = row; hits += 1; } else {
+          if (bytes) void l1.delete(key);
+          missing.push(i);
+        }
+      }
+      this.#counts.l1Hits += hits;
+      this.#counts.l1Misses += missing.length;
+      if (hits > 0) {
+        metrics.cacheRequests.inc({ model, tier: 'l1', result: 'hit' }, hits);
+        metrics.cacheHitLatency.observe({ tier: 'l1' }, (performance.now() - t0) / 1000);
+      }
+      if (missing.length > 0) metrics.cacheRequests.inc({ model, tier: 'l1', result: 'miss' }, missing.length);
+    } else {
+      missing = keys.map((_, i) => i);
+    }
+    const l2 = this.#l2;
+    if (l2 && missing.length > 0) {
+      const t0 = performance.now();
+      const values = await l2.getMany(missing.map((i) => keys[i] as string));
+      let hits = 0;
+      const l1Ttl = Math.min(this.#l1TtlSeconds, opts.ttlSeconds);
+      values.forEach((bytes, j) => {
+        if (!bytes) return;
+        const i = missing[j] as number;
+        const key = keys[i] as string;
+        const row = this.#decode(bytes, 'l2', key);
+        if (!row) return;
+        out[i] = row;
+        hits += 1;
+        // Promoted with the L1 TTL: the Redis entry's remaining life is unknown without another round trip.
+        l1?.setSync(key, bytes, l1Ttl);
+      });
+      const misses = missing.length - hits;
+      this.#counts.l2Hits += hits;
+      this.#counts.l2Misses += misses;
+      if (hits > 0) {
+        metrics.cacheRequests.inc({ model, tier: 'l2', result: 'hit' }, hits);
+        metrics.cacheHitLatency.observe({ tier: 'l2' }, (performance.now() - t0) / 1000);
+      }
+      if (misses > 0) metrics.cacheRequests.inc({ model, tier: 'l2', result: 'miss' }, misses);
+      if (hits > 0 && l1) metrics.cacheEntries.set(l1.size);
+    }
+    return out;
+  }
+
+  /** See PredictionCache.setRows. */
+  setRows(model: string, entries: readonly { key: string; row: CachedRow }[], opts: RowCacheOptions): void {
+    if (this.#closed || entries.length === 0 || !(opts.ttlSeconds > 0)) return;
+    try {
+      const l1Ttl = Math.min(this.#l1TtlSeconds, opts.ttlSeconds);
+      for (const { key, row } of entries) {
+        const bytes = encodeRow(row);
+        this.#l1?.setSync(key, bytes, l1Ttl);
+        if (this.#l2) {
+          const p = this.#l2.set(key, bytes, opts.ttlSeconds);
+          this.#pendingWrites.add(p);
+          void p.finally(() => this.#pendingWrites.delete(p));
+        }
+      }
+      if (this.#l1) metrics.cacheEntries.set(this.#l1.size);
+    } catch (e) {
+      this.#log.warn({ err: e, model }, 'cache store failed; rows not cached');
+    }
+  }
+
+  /** Resolves when every L2 write started so far has finished (each is bounded by the Redis command timeout). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pendingWrites]);
+  }
+
+  /** Row-level counters per tier plus each store's own detail, for tests and benchmarks. */
+  stats(): PredictionCacheStats {
+    const c = this.#counts;
+    const hits = c.l1Hits + c.l2Hits;
+    return {
+      lookups: c.lookups,
+      hits,
+      misses: c.lookups - hits,
+      hitRatio: c.lookups > 0 ? hits / c.lookups : 0,
+      corruptRows: c.corruptRows,
+      l1: this.#l1
+        ? { enabled: true, hits: c.l1Hits, misses: c.l1Misses, entries: this.#l1.size, bytes: this.#l1.bytes }
+        : { enabled: false, hits: 0, misses: 0, entries: 0, bytes: 0 },
+      l2: this.#l2
+        ? { enabled: true, hits: c.l2Hits, misses: c.l2Misses, breaker: this.#l2.breakerState, status: this.#l2.status, store: this.#l2.stats() }
+        : { enabled: false, hits: 0, misses: 0 },
+    };
+  }
+
+  /** Zeroes the counters (a benchmark measures warm-up and steady state separately). */
+  resetStats(): void {
+    this.#counts = { lookups: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, corruptRows: 0 };
+    this.#l2?.resetStats();
+  }
+
+  /** See PredictionCache.close: waits for pending L2 writes (bounded), then closes both tiers. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.flush();
+    await Promise.all([this.#l1?.close(), this.#l2?.close()]);
+    if (this.#l1) metrics.cacheEntries.set(0);
+  }
+
+  #decode(bytes: Uint8Array, tier: 'l1' | 'l2', key: string): CachedRow | undefined {
+    try {
+      return decodeRow(bytes);
+    } catch (e) {
+      if (!(e instanceof CorruptValueError)) throw e;
+      this.#counts.corruptRows += 1;
+      metrics.cacheErrors.inc({ tier, kind: 'corrupt' });
+      this.#log.debug({ key, tier, reason: e.message }, 'unreadable cached row treated as a miss');
+      return undefined;
+    }
+  }
+}
