@@ -27,6 +27,7 @@ export class MemoryStore implements CacheStore {
   readonly maxValueBytes: number;
   readonly #lru: LRUCache<string, Uint8Array>;
   #corrupt = 0;
+  #closed = false;
 
   constructor(opts: MemoryStoreOptions) {
     if (!(opts.maxEntries >= 1)) throw new Error('MemoryStore needs maxEntries >= 1 (leave L1 out to disable it)');
@@ -60,6 +61,7 @@ export class MemoryStore implements CacheStore {
 
   /** Synchronous lookup: the two-tier cache reads L1 without a promise per row. */
   getSync(key: string): Uint8Array | undefined {
+    if (this.#closed) return undefined;
     const sealed = this.#lru.get(key);
     if (sealed === undefined) return undefined;
     try {
@@ -75,6 +77,7 @@ export class MemoryStore implements CacheStore {
 
   /** Synchronous store; `false` when the payload is over maxValueBytes (and any old value is dropped). */
   setSync(key: string, value: Uint8Array, ttlSeconds: number): boolean {
+    if (this.#closed) return false;
     if (value.byteLength > this.maxValueBytes) {
       this.#lru.delete(key);
       metrics.cacheErrors.inc({ tier: this.tier, kind: 'too_large' });
@@ -112,8 +115,9 @@ export class MemoryStore implements CacheStore {
     this.#lru.delete(key);
   }
 
-  /** Drops every entry. */
+  /** Drops every entry; later reads miss and writes are refused. */
   async close(): Promise<void> {
+    this.#closed = true;
     this.#lru.clear();
   }
 }
