@@ -23,7 +23,7 @@ describe('model repository with broken models', () => {
       name: 'wrong-signature', inputs: [{ name: 'features', dtype: 'float32', shape: [-1, 16] }],
       outputs: [{ name: 'probability', dtype: 'float32', shape: [-1, 1] }],
     }, 'models/lead-scoring/1/model.onnx');
-    srv = await startTestServer({ config: { modelRepository: repo.root, preloadTop: 10 } });
+    srv = await startTestServer({ config: { modelRepository: repo.root, preloadTop: 2 } }); // lead-scoring + wrong-signature
   });
   afterAll(async () => { await srv?.close(); repo?.remove(); });
 
