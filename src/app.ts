@@ -11,6 +11,7 @@ import { BatchScheduler } from './batching/batch-scheduler.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { Predictor } from './predict/predictor.js';
 import type { PredictionCache } from './cache/prediction-cache.js';
+import { createPredictionCache } from './cache/index.js';
 import { createInferenceService } from './server/inference-service.js';
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
 
@@ -39,7 +40,8 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const scheduler = new BatchScheduler(engine);
   const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching });
   repository.scan();
-  const cache: PredictionCache | undefined = undefined;
+  // No L1 (l1MaxEntries 0) and no Redis means no cache at all: skip key hashing entirely.
+  const cache: PredictionCache | undefined = config.cache.l1MaxEntries > 0 || config.redisUrl ? createPredictionCache(config) : undefined;
   const predictor = new Predictor(repository, cache);
 
   let draining = false;
@@ -58,6 +60,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     grpcAddress = await bindServer(server, config.grpcAddress, serverCredentials(config.tls));
   } catch (e) {
     await engine.close();
+    await cache?.close();
     throw e;
   }
   log.info({ grpcAddress }, 'listening; preloading models');
@@ -83,6 +86,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
       }
       scheduler.close();
       await engine.close();
+      await cache?.close();
       log.info('shutdown complete');
     })();
     return shuttingDown;
