@@ -130,9 +130,10 @@ export class TwoTierCache implements PredictionCache {
   /** See PredictionCache.setRows. */
   setRows(model: string, entries: readonly { key: string; row: CachedRow }[], opts: RowCacheOptions): void {
     if (this.#closed || entries.length === 0 || !(opts.ttlSeconds > 0)) return;
-    try {
-      const l1Ttl = Math.min(this.#l1TtlSeconds, opts.ttlSeconds);
-      for (const { key, row } of entries) {
+    const l1Ttl = Math.min(this.#l1TtlSeconds, opts.ttlSeconds);
+    for (const { key, row } of entries) {
+      // Per row, so one row that cannot be encoded does not keep its neighbours out of the cache.
+      try {
         const bytes = encodeRow(row);
         this.#l1?.setSync(key, bytes, l1Ttl);
         if (this.#l2) {
@@ -140,11 +141,11 @@ export class TwoTierCache implements PredictionCache {
           this.#pendingWrites.add(p);
           void p.finally(() => this.#pendingWrites.delete(p));
         }
+      } catch (e) {
+        this.#log.warn({ err: e, model, key }, 'cache store failed; row not cached');
       }
-      if (this.#l1) metrics.cacheEntries.set(this.#l1.size);
-    } catch (e) {
-      this.#log.warn({ err: e, model }, 'cache store failed; rows not cached');
     }
+    if (this.#l1) metrics.cacheEntries.set(this.#l1.size);
   }
 
   /** Resolves when every L2 write started so far has finished (each is bounded by the Redis command timeout). */

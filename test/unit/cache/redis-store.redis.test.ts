@@ -1,0 +1,166 @@
+/**
+ * RedisStore against a real redis-server: the shared CacheStore suite, the compression header as stored
+ * in Redis, and the failure modes (frozen server -> bounded misses and an open breaker; killed server ->
+ * fast misses and dropped writes; restarted server -> hits resume). Fault tests need a server the tests
+ * own, so they are skipped when REDIS_URL points at a shared one.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore, type RedisStoreOptions } from '../../../src/cache/redis-store.js';
+import { metrics } from '../../../src/metrics/metrics.js';
+import { setLogLevel } from '../../../src/logging/logger.js';
+import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
+import { cacheStoreTests } from './cache-store-suite.js';
+
+setLogLevel('silent');
+
+let redis: TestRedis;
+let raw: Redis;
+const stores: RedisStore[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  raw.on('error', () => undefined); // the fault tests kill the server under this client too
+  await raw.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  raw.disconnect();
+  await redis.stop();
+});
+
+/** A store with a private key prefix; generous read timeout unless a test is about timeouts. */
+async function makeStore(overrides: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
+  const s = new RedisStore({
+    url: redis.url,
+    keyPrefix: `test:${randomUUID()}:`,
+    readTimeoutMs: 2000,
+    commandTimeoutMs: 2000,
+    compression: { thresholdBytes: 256, minSavingRatio: 0.1 },
+    breakerFailureThreshold: 3,
+    breakerOpenMs: 200,
+    maxReconnectDelayMs: 100,
+    ...overrides,
+  });
+  stores.push(s);
+  expect(await s.waitReady(10_000)).toBe(true);
+  return s;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns true (bounded; fails the test when the bound passes). */
+async function eventually(probe: () => Promise<boolean>, what: string, boundMs = 15_000): Promise<void> {
+  const end = Date.now() + boundMs;
+  while (Date.now() < end) {
+    if (await probe()) return;
+    await sleep(50);
+  }
+  throw new Error(`not within ${boundMs} ms: ${what}`);
+}
+
+cacheStoreTests({
+  name: 'RedisStore (L2)',
+  create: ({ maxValueBytes }) => makeStore({ maxValueBytes }),
+  plant: async (store, key, bytes) => {
+    await raw.set((store as RedisStore).keyPrefix + key, Buffer.from(bytes), 'EX', 60);
+  },
+});
+
+describe('RedisStore encoding in Redis', () => {
+  it('stores random float32 rows raw and repetitive rows LZ4-compressed, marked in the header byte', async () => {
+    const s = await makeStore();
+    const f = new Float32Array(1024);
+    for (let i = 0; i < f.length; i++) f[i] = Math.random();
+    const random = new Uint8Array(f.buffer);
+    const repetitive = new Uint8Array(new Float32Array(1024).fill(1.25).buffer);
+    await s.set('random', random, 60);
+    await s.set('repetitive', repetitive, 60);
+    const storedRandom = (await raw.getBuffer(`${s.keyPrefix}random`))!;
+    const storedRepetitive = (await raw.getBuffer(`${s.keyPrefix}repetitive`))!;
+    expect(storedRandom[3]).toBe(0);
+    expect(storedRandom.byteLength).toBe(random.byteLength + 8);
+    expect(storedRepetitive[3]).toBe(1);
+    expect(storedRepetitive.byteLength).toBeLessThan(repetitive.byteLength / 4);
+    expect(Buffer.from((await s.get('repetitive'))!).equals(Buffer.from(repetitive))).toBe(true);
+    const st = s.stats();
+    expect(st.compressedWrites).toBe(1);
+    expect(st.compressionSavedBytes).toBe(repetitive.byteLength + 8 - storedRepetitive.byteLength);
+  });
+
+  it('sets a TTL on every key', async () => {
+    const s = await makeStore();
+    await s.set('ttl', Uint8Array.of(1), 300);
+    const pttl = await raw.pttl(`${s.keyPrefix}ttl`);
+    expect(pttl).toBeGreaterThan(290_000);
+    expect(pttl).toBeLessThanOrEqual(300_000);
+  });
+
+  it('reads many keys with one MGET and counts hits and misses', async () => {
+    const s = await makeStore();
+    await s.set('a', Uint8Array.of(1), 60);
+    await s.set('c', Uint8Array.of(3), 60);
+    const got = await s.getMany(['a', 'b', 'c']);
+    expect(got.map((v) => v?.[0])).toEqual([1, undefined, 3]);
+    expect(s.stats()).toMatchObject({ hits: 2, misses: 1 });
+  });
+});
+
+describe.skipIf(process.env['REDIS_URL'])('RedisStore when Redis fails', () => {
+  afterEach(async () => {
+    redis.resume();
+    await raw.ping().catch(() => undefined);
+  });
+
+  it('answers misses when Redis is frozen, opens the breaker, and recovers after it thaws', async () => {
+    const s = await makeStore({ readTimeoutMs: 5, commandTimeoutMs: 250 });
+    await s.set('k', Uint8Array.of(42), 60);
+    // A 5 ms budget can miss on a busy machine; what matters is that a hit is possible before the freeze.
+    await eventually(async () => (await s.get('k'))?.[0] === 42, 'a hit before the freeze');
+    redis.pause();
+    try {
+      for (let i = 0; i < 10; i++) expect(await s.get('k')).toBeUndefined();
+      const st = s.stats();
+      expect(st.timeouts).toBeGreaterThanOrEqual(3);
+      expect(st.skipped).toBeGreaterThan(0); // the breaker stopped asking
+      expect(s.breakerState).toBe('open');
+      expect((await metrics.redisBreakerState.get()).values[0]?.value).toBe(2);
+      expect(await s.set('other', Uint8Array.of(1), 60)).toBe(false);
+    } finally {
+      redis.resume();
+    }
+    await eventually(async () => (await s.get('k'))?.[0] === 42, 'hits resume after the server thaws');
+    expect(s.breakerState).toBe('closed');
+  });
+
+  it('answers misses and drops writes while Redis is down, then hits resume after a restart', async () => {
+    const s = await makeStore({ readTimeoutMs: 50, commandTimeoutMs: 250 });
+    await s.set('before', Uint8Array.of(1), 60);
+    await redis.stop();
+    const results = await Promise.all(Array.from({ length: 50 }, () => s.getMany(['before', 'x'])));
+    expect(results.flat().every((v) => v === undefined)).toBe(true);
+    expect(await s.set('during', Uint8Array.of(2), 60)).toBe(false);
+    for (let i = 0; i < 5; i++) await s.get('before');
+    expect(s.breakerState).not.toBe('closed');
+    await redis.restart();
+    // The restarted server is empty (no persistence): write, then read back once the client reconnected.
+    await eventually(async () => (await s.set('after', Uint8Array.of(3), 60)) && (await s.get('after'))?.[0] === 3, 'hits resume after restart');
+    expect(await s.get('before')).toBeUndefined();
+    await eventually(async () => raw.status === 'ready', 'test client reconnects');
+  });
+
+  it('starts and serves misses when Redis is unreachable from the beginning', async () => {
+    const s = new RedisStore({
+      url: 'redis://127.0.0.1:1', keyPrefix: 'test:', readTimeoutMs: 5, compression: { thresholdBytes: 256, minSavingRatio: 0.1 },
+      breakerFailureThreshold: 2, breakerOpenMs: 1000, maxReconnectDelayMs: 100,
+    });
+    stores.push(s);
+    expect(await s.get('k')).toBeUndefined();
+    expect(await s.set('k', randomBytes(10), 60)).toBe(false);
+    expect(await s.getMany(['a', 'b'])).toEqual([undefined, undefined]);
+    await s.close();
+  });
+});
