@@ -1,0 +1,31 @@
+/** The results file bench/results/<timestamp>.json: everything measured plus the context to read it. */
+import type { EnginePoint } from '../engine/engine-ceiling.js';
+import type { Measurement } from '../scenarios/measurement.js';
+import type { ZipfTraffic } from '../scenarios/cache-scenario.js';
+import type { CostAssumptions, CostLine } from './cost-model.js';
+
+/** Machine facts printed with every result (numbers mean nothing without them). */
+export interface MachineInfo {
+  readonly cpuModel: string;
+  readonly logicalCpus: number;
+  readonly node: string;
+  readonly platform: string;
+}
+
+/** A whole bench run. */
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly mode: string;
+  readonly tool: string;
+  readonly scenarios: readonly string[];
+  readonly workers: number;
+  readonly machine: MachineInfo;
+  readonly measurements: readonly Measurement[];
+  readonly engine: readonly EnginePoint[];
+  readonly zipf?: ZipfTraffic;
+  readonly costAssumptions: CostAssumptions;
+  readonly cost: readonly CostLine[];
+  readonly costConcurrency: number;
+  readonly notes: readonly string[];
+}

@@ -1,0 +1,89 @@
+/**
+ * The ghz configs in bench/ghz/ (one per scenario) and the data files of the Zipf scenario, generated
+ * from the bench model signatures with fixed seeds. Keys follow ghz's documented config format
+ * (runner.Config JSON tags: proto, import-paths, call, host, insecure, concurrency, connections, total,
+ * duration, timeout, data, data-file, format, output, name). Run them from the repository root:
+ * `ghz --config bench/ghz/<name>.json` (ghz resolves relative paths against the working directory).
+ */
+import { SERVICE_NAME } from '../load/grpc-codec.js';
+import { benchModelConfig, MIXED_SHARES, type BenchModel } from './bench-models.js';
+import { predictRequestJson, type CachePolicyName, type VariantName } from './predict-requests.js';
+import { zipfSampler } from './zipf.js';
+
+/** A ghz config as written to bench/ghz/<file>. */
+export type GhzConfig = Record<string, unknown> & { name: string; call: string };
+
+/** Zipf scenario parameters (README: 10,000 distinct leads). */
+export const ZIPF = Object.freeze({ model: 'lead-scoring' as BenchModel, distinct: 10_000, exponent: 1.0, seed: 42, fullRequests: 50_000, quickRequests: 15_000 });
+
+/** Where the generated Zipf data files live (relative to the repository root; not committed: ~15 MB). */
+export const ZIPF_DATA_FILES = Object.freeze({ cached: 'bench/ghz/data/zipf-lead-scoring.json', bypass: 'bench/ghz/data/zipf-lead-scoring-bypass.json' });
+
+/** The model the FP32-vs-INT8 scenario uses (the heaviest bundled model, where INT8 matters). */
+export const VARIANT_MODEL: BenchModel = 'lead-intent';
+
+const common = (name: string, call: string, concurrency: number, duration: string | undefined): GhzConfig => ({
+  name,
+  proto: 'proto/hub/inference/v1/inference.proto',
+  'import-paths': ['proto'],
+  call: `${SERVICE_NAME}.${call}`,
+  host: '127.0.0.1:50051',
+  insecure: true,
+  concurrency,
+  connections: Math.min(4, concurrency),
+  ...(duration ? { duration } : {}),
+  timeout: '20s',
+  format: 'json',
+  output: `bench/results/ghz-${name}.json`,
+});
+
+function predict(model: BenchModel, rows: number, seed: number, variant?: VariantName, cache: CachePolicyName = 'CACHE_POLICY_BYPASS'): Record<string, unknown> {
+  return predictRequestJson(benchModelConfig(model), { rows, seed, cache, ...(variant ? { variant } : {}) });
+}
+
+/** Every committed ghz config, by file name. */
+export function ghzConfigs(): Record<string, GhzConfig> {
+  const out: Record<string, GhzConfig> = {};
+  const add = (c: GhzConfig): void => { out[`${c.name}.json`] = c; };
+  // Batching: single-row lead-intent calls; the runner sweeps concurrency 1..256 with --concurrency.
+  // Several distinct rows (round-robin) so identical in-flight rows cannot be collapsed into one.
+  // FP32 is pinned so the server's INT8-under-AUTO choice cannot blur the batching comparison.
+  add({ ...common('batching-lead-intent', 'Predict', 64, '30s'), data: [1, 2, 3, 4, 5, 6, 7, 8].map((s) => predict('lead-intent', 1, s, 'VARIANT_FP32')) });
+  for (const variant of ['FP32', 'INT8'] as const) {
+    for (const rows of [1, 32]) {
+      add({ ...common(`variant-${variant.toLowerCase()}-${rows}rows`, 'Predict', 16, '30s'), data: [1, 2, 3, 4].map((s) => predict(VARIANT_MODEL, rows, 100 + s, `VARIANT_${variant}`)) });
+    }
+  }
+  // Cache: one pass over a Zipf sequence (ghz sends a unary data array round-robin, in order).
+  const zipfBase = { ...common('cache-zipf', 'Predict', 64, undefined), total: ZIPF.fullRequests };
+  add({ ...zipfBase, 'data-file': ZIPF_DATA_FILES.cached });
+  add({ ...zipfBase, name: 'cache-off-zipf', output: 'bench/results/ghz-cache-off-zipf.json', 'data-file': ZIPF_DATA_FILES.bypass });
+  // Mixed: the three models at realistic shares, 128 callers for 60 s.
+  const mixed: Record<string, unknown>[] = [];
+  let seed = 200;
+  for (const [model, share] of Object.entries(MIXED_SHARES) as [BenchModel, number][]) {
+    for (let i = 0; i < share; i++) mixed.push(predict(model, 1, seed++));
+  }
+  add({ ...common('mixed', 'Predict', 128, '60s'), data: mixed });
+  // Physical limits: a trivial round trip and the smallest model.
+  add({ ...common('transport-list-models', 'ListModels', 64, '15s'), data: {} });
+  add({ ...common('transport-lead-scoring', 'Predict', 64, '15s'), data: [1, 2, 3, 4].map((s) => predict('lead-scoring', 1, 300 + s)) });
+  return out;
+}
+
+/** The Zipf request sequence: lead ranks drawn from Zipf(s) over `distinct` leads. */
+export function zipfRanks(requests: number): number[] {
+  const draw = zipfSampler(ZIPF.distinct, ZIPF.exponent, ZIPF.seed);
+  return Array.from({ length: requests }, () => draw());
+}
+
+/** proto3-JSON requests for a rank sequence; lead k always has the same features (seed = 10_000 + k). */
+export function zipfRequests(ranks: readonly number[], cache: CachePolicyName): Record<string, unknown>[] {
+  const cfg = benchModelConfig(ZIPF.model);
+  const memo = new Map<number, Record<string, unknown>>();
+  return ranks.map((k) => {
+    let r = memo.get(k);
+    if (!r) { r = predictRequestJson(cfg, { rows: 1, seed: 10_000 + k, cache }); memo.set(k, r); }
+    return r;
+  });
+}
