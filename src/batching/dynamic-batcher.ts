@@ -252,7 +252,7 @@ export class DynamicBatcher {
     const batchRows = live.reduce((s, e) => s + e.sub.rows, 0);
     this.#inFlight++;
     const labels = { model: this.#o.model, variant: this.#o.variant };
-    this.#engine.run(this.#o.key, batchInputs).then((res) => {
+    this.#engine.run(this.#o.key, batchInputs, true).then((res) => {
       const doneAt = performance.now();
       metrics.executions.inc(labels);
       metrics.inferenceRows.inc(labels, batchRows);

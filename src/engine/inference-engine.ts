@@ -29,8 +29,11 @@ export interface EngineRunResult {
 
 /** Runs batches on loaded variants. */
 export interface InferenceEngine {
-  /** Runs one batch on any free worker (FIFO when all are busy). */
-  run(key: string, inputs: NamedTensors): Promise<EngineRunResult>;
+  /**
+   * Runs one batch on any free worker (FIFO when all are busy). With `transferInputs` the caller hands the
+   * input buffers over (they are detached afterwards); otherwise they are copied once.
+   */
+  run(key: string, inputs: NamedTensors, transferInputs?: boolean): Promise<EngineRunResult>;
   /** Workers with nothing running or queued. */
   idleSlots(): number;
   /** Calls `listener` whenever a worker becomes idle; returns an unsubscribe function. */

@@ -62,7 +62,7 @@ async function createSession(modelPath: string, options: WorkerSessionOptions): 
   return { session, provider: 'cpu' };
 }
 
-async function handle(msg: ToWorker): Promise<void> {
+async function handle(msg: Exclude<ToWorker, { type: 'exit' }>): Promise<void> {
   switch (msg.type) {
     case 'load': {
       try {
@@ -108,5 +108,6 @@ async function handle(msg: ToWorker): Promise<void> {
 // Messages are handled strictly in order: a worker runs one thing at a time.
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'exit') process.exit(msg.code); // handled at once, between runs (see worker-protocol)
   chain = chain.then(() => handle(msg));
 });

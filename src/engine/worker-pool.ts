@@ -53,10 +53,14 @@ function workerScript(): string {
   throw new Error(`engine worker script not found (${js}); run "npm run build"`);
 }
 
-function toWire(name: string, t: HostTensor): { wire: WireTensor; transfer: ArrayBuffer } {
+/**
+ * Wire form of a tensor. A buffer the caller hands over (`owned`) and that the view covers whole moves to the
+ * worker without a copy (transfer list); anything else is copied once (memcpy), never element by element.
+ */
+function toWire(name: string, t: HostTensor, owned: boolean): { wire: WireTensor; transfer: ArrayBuffer } {
   let bytes = t.data;
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-  if (!whole) bytes = new Uint8Array(bytes); // one memcpy: we may only transfer a buffer we own whole
+  if (!owned || !whole) bytes = new Uint8Array(bytes);
   const buffer = bytes.buffer as ArrayBuffer;
   return { wire: { name, dtype: t.dtype, shape: [...t.shape], buffer, byteOffset: 0, byteLength: bytes.byteLength }, transfer: buffer };
 }
@@ -111,7 +115,6 @@ export class WorkerPool implements InferenceEngine {
     for (const p of slot.pending.values()) p.reject(crash);
     slot.pending.clear();
     slot.busy = undefined;
-    void slot.worker.terminate().catch(() => undefined);
     const fresh = this.#spawn(slot.index);
     fresh.ready = false;
     this.#slots[slot.index] = fresh;
@@ -125,7 +128,7 @@ export class WorkerPool implements InferenceEngine {
     for (const spec of this.#variants.values()) await this.#loadInto(slot, spec);
   }
 
-  #send(slot: Slot, msg: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+  #send(slot: Slot, msg: Exclude<ToWorker, { type: 'exit' }>, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
     return new Promise((resolve, reject) => {
       slot.pending.set(msg.id, { resolve, reject });
       slot.worker.postMessage(msg, transfer);
@@ -163,19 +166,19 @@ export class WorkerPool implements InferenceEngine {
     await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
   }
 
-  run(key: string, inputs: NamedTensors): Promise<EngineRunResult> {
-    return this.#enqueue(key, inputs, undefined);
+  run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
+    return this.#enqueue(key, inputs, undefined, transferInputs);
   }
 
   /** Runs on one specific worker (warm-up must touch every worker's session). */
   runOn(workerIndex: number, key: string, inputs: NamedTensors): Promise<EngineRunResult> {
-    return this.#enqueue(key, inputs, workerIndex);
+    return this.#enqueue(key, inputs, workerIndex, false);
   }
 
-  #enqueue(key: string, inputs: NamedTensors, workerIndex: number | undefined): Promise<EngineRunResult> {
+  #enqueue(key: string, inputs: NamedTensors, workerIndex: number | undefined, owned: boolean): Promise<EngineRunResult> {
     if (this.#closed) return Promise.reject(new InferenceError('SHUTTING_DOWN', 'engine is closed'));
     const wires: WireTensor[] = [];
-    for (const [name, t] of Object.entries(inputs)) wires.push(toWire(name, t).wire);
+    for (const [name, t] of Object.entries(inputs)) wires.push(toWire(name, t, owned).wire);
     return new Promise<EngineRunResult>((resolve, reject) => {
       this.#queue.push({ key, inputs: wires, workerIndex, resolve, reject });
       this.#drain();
@@ -233,19 +236,29 @@ export class WorkerPool implements InferenceEngine {
     return () => this.#idleListeners.delete(listener);
   }
 
-  /** Terminates one worker as a crash would (operations and crash tests). */
+  /** Makes one worker exit abnormally, as a crash would (crash drills and tests). */
   killWorker(index: number): void {
-    const slot = this.#slots[index];
-    if (slot) void slot.worker.terminate();
+    this.#slots[index]?.worker.postMessage({ type: 'exit', code: 70 } satisfies ToWorker);
   }
 
-  /** Fails queued work and terminates every worker. */
+  /** Asks a worker to exit between runs; terminates it only if it does not within a bound. */
+  async #stopWorker(slot: Slot): Promise<void> {
+    const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+    slot.worker.postMessage({ type: 'exit', code: 0 } satisfies ToWorker);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), 10_000); });
+    const outcome = await Promise.race([exited.then(() => 'exited' as const), timeout]);
+    if (timer) clearTimeout(timer);
+    if (outcome === 'timeout') await slot.worker.terminate();
+  }
+
+  /** Fails queued work and stops every worker. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const err = new InferenceError('SHUTTING_DOWN', 'engine closed');
     for (const j of this.#queue.splice(0)) j.reject(err);
-    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.#slots.map((s) => this.#stopWorker(s)));
     metrics.workers.set(0);
   }
 }

@@ -22,7 +22,10 @@ export interface WorkerSessionOptions {
 export type ToWorker =
   | { type: 'load'; id: number; key: string; modelPath: string; options: WorkerSessionOptions }
   | { type: 'unload'; id: number; key: string }
-  | { type: 'run'; id: number; key: string; inputs: WireTensor[] };
+  | { type: 'run'; id: number; key: string; inputs: WireTensor[] }
+  /** Exit the thread from a message handler, never mid-run: terminate() during a native ORT run aborts the
+   * whole process, so both shutdown ('exit', code 0) and crash drills ('crash', code 70) go through here. */
+  | { type: 'exit'; code: number };
 
 /** Worker -> main. */
 export type FromWorker =
