@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   });
   const feeds: Record<string, ort.Tensor> = {};
   for (const t of data.inputs) feeds[t.name] = tensor(t);
-  for (let i = 0; i < 5; i++) await session.run(feeds); // warm-up
+  for (let i = 0; i < 2; i++) await session.run(feeds); // warm-up: first runs allocate and tune
   let runs = 0;
   const start = performance.now();
   const end = start + data.seconds * 1000;

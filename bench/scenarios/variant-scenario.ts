@@ -4,6 +4,7 @@
  * keep every worker busy without measuring queueing.
  */
 import { VARIANT_MODEL } from '../workload/ghz-configs.js';
+import { modelFile } from '../engine/engine-ceiling.js';
 import { firstRequest } from './ghz-config-files.js';
 import { driveLoad, warmUp, type Workload } from './drive-load.js';
 import { measure, type Measurement } from './measurement.js';
@@ -15,9 +16,11 @@ import type { BenchContext } from './bench-context.js';
 export async function runVariantScenario(ctx: BenchContext): Promise<Measurement[]> {
   const out: Measurement[] = [];
   const concurrency = ctx.workers * 2;
+  const variants = modelFile(ctx.modelRepository, VARIANT_MODEL, 'int8') ? ['fp32', 'int8'] : ['fp32'];
+  if (variants.length === 1) ctx.progress(`variant: ${VARIANT_MODEL} has no INT8 model file (run \`npm run models\`); FP32 only`);
   await withServer(ctx, 'batching=off', { batching: 'off' }, async (server) => {
     for (const rows of [1, 32]) {
-      for (const variant of ['fp32', 'int8']) {
+      for (const variant of variants) {
         const file = `variant-${variant}-${rows}rows.json`;
         const w: Workload = { ghzConfig: file, method: 'Predict', parts: [{ request: firstRequest(ctx.root, file), concurrency }], durationSeconds: ctx.settings.pointSeconds };
         await warmUp(ctx, server.grpcAddress, w);
