@@ -15,6 +15,7 @@ import { h2loadAvailable } from './load/h2load-runner.js';
 import { ghzConfigs } from './workload/ghz-configs.js';
 import { writeZipfDataFiles } from './scenarios/cache-scenario.js';
 import { serverEntry } from './harness/server-process.js';
+import { stopChildrenOnSignals } from './harness/child-processes.js';
 import { existsSync } from 'node:fs';
 
 /** Repository root: two levels above dist/bench/run.js (or one above bench/run.ts). */
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (args.help) { process.stdout.write(`${USAGE}\n`); return; }
+  stopChildrenOnSignals();
   const root = repoRoot();
   if (args.writeGhz) { writeGhzConfigs(root); process.stdout.write(`wrote bench/ghz/*.json and bench/ghz/data/*\n`); return; }
   const hasGhz = ghzAvailable();

@@ -21,6 +21,14 @@ function hookExit(): void {
   hooked = true;
   // 'exit' handlers must be synchronous: SIGKILL cannot be ignored, so nothing outlives the bench.
   process.on('exit', () => killAll('SIGKILL'));
+}
+
+/**
+ * For the CLI only (a library must not take over a host process's signals): on SIGINT/SIGTERM, stop
+ * every tracked child, then exit.
+ */
+export function stopChildrenOnSignals(): void {
+  hookExit();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       process.stderr.write(`\nbench: ${sig}: stopping ${live.size} child process(es)\n`);

@@ -1,0 +1,52 @@
+/**
+ * CI smoke test of the benchmark runner: with the runner's own library it starts a real server
+ * (`node dist/src/main.js`), drives it with h2load for about a second, writes the report, and leaves no
+ * process behind. No speed assertions: numbers belong in bench/results, not in tests.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { h2loadAvailable } from '../../bench/load/h2load-runner.js';
+import { liveChildCount } from '../../bench/harness/child-processes.js';
+import { serverEntry } from '../../bench/harness/server-process.js';
+import { MODES, type BenchContext } from '../../bench/scenarios/bench-context.js';
+import { runBench, writeReport } from '../../bench/run-bench.js';
+import { COST_DEFAULTS } from '../../bench/report/cost-model.js';
+
+const root = process.cwd();
+const hasH2load = h2loadAvailable();
+const outDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-smoke-'));
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe.skipIf(!hasH2load)('bench runner smoke (h2load)', () => {
+  it('starts a server, measures with h2load, writes the report and tears everything down', async () => {
+    expect(existsSync(serverEntry(root)), 'dist/src/main.js missing: run `npm run build`').toBe(true);
+    const progress: string[] = [];
+    const ctx: BenchContext = {
+      root, modelRepository: path.join(root, 'models'), mode: 'smoke', settings: MODES.smoke, tool: 'h2load', workers: 1,
+      progress: (line) => progress.push(line),
+    };
+    const results = await runBench(ctx, ['batching'], COST_DEFAULTS);
+    expect(liveChildCount()).toBe(0);
+
+    const fp32 = results.measurements.find((m) => m.scenario === 'batching' && m.variant === 'fp32');
+    expect(fp32).toBeDefined();
+    expect(fp32!.load.tool).toBe('h2load');
+    expect(fp32!.load.completed).toBeGreaterThan(0);
+    expect(fp32!.errors).toBe(0);
+    expect(Number.isFinite(fp32!.load.latency.p95Ms)).toBe(true);
+    expect(fp32!.serverCpuSeconds).toBeGreaterThan(0);
+    expect(progress.some((l) => l.includes('serving on 127.0.0.1:'))).toBe(true);
+
+    const files = await writeReport(results, outDir);
+    expect(readFileSync(files.markdown, 'utf8')).toContain('## Single vs batched');
+    expect(JSON.parse(readFileSync(files.json, 'utf8')).measurements.length).toBe(results.measurements.length);
+    expect(files.svgs.length).toBe(2);
+  });
+});
+
+describe.skipIf(hasH2load)('bench runner smoke (skipped)', () => {
+  it.skip('needs h2load on PATH (Debian: apt-get install nghttp2-client)', () => undefined);
+});
