@@ -18,7 +18,8 @@ function main(): void {
     const rel = path.relative(process.cwd(), r.file) || r.file;
     const mb = (r.bytes / 1e6).toFixed(1);
     const cfg = r.configCopied ? ' +config.json' : '';
-    console.log(`${r.name.padEnd(18)} ${r.status.padEnd(9)} ${rel} ${mb} MB sha256:${r.sha256.slice(0, 16)}${cfg} (${Math.round(r.ms)} ms)`);
+    const stale = r.int8Stale ? ' (model.int8.onnx is now stale: re-run quantize)' : '';
+    console.log(`${r.name.padEnd(18)} ${r.status.padEnd(9)} ${rel} ${mb} MB sha256:${r.sha256.slice(0, 16)}${cfg} (${Math.round(r.ms)} ms)${stale}`);
   }
 }
 

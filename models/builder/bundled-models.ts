@@ -29,6 +29,8 @@ export interface BuildResult {
   bytes: number;
   sha256: string;
   configCopied: boolean;
+  /** True when the file was rewritten while a model.int8.onnx sat beside it: that INT8 file now needs re-quantizing. */
+  int8Stale: boolean;
   ms: number;
 }
 
@@ -74,6 +76,7 @@ export function writeBundledModels(out: string, opts: { force?: boolean; names?:
     const cfgSrc = configs && path.join(configs, name, 'config.json');
     const configCopied = !!cfgSrc && !existsSync(cfgOut) && path.resolve(cfgSrc) !== path.resolve(cfgOut);
     if (configCopied) copyFileSync(cfgSrc, cfgOut);
-    return { name, file, status: same ? 'unchanged' : 'wrote', bytes: bytes.byteLength, sha256: digest, configCopied, ms: performance.now() - t0 };
+    const int8Stale = !same && existsSync(path.join(dir, 'model.int8.onnx'));
+    return { name, file, status: same ? 'unchanged' : 'wrote', bytes: bytes.byteLength, sha256: digest, configCopied, int8Stale, ms: performance.now() - t0 };
   });
 }

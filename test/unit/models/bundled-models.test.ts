@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,14 @@ describe('bundled model builder', () => {
     expect(writeBundledModels(dir).map((r) => r.status)).toEqual(['wrote', 'wrote', 'wrote']);
     expect(writeBundledModels(dir).map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
     expect(writeBundledModels(dir, { force: true, names: ['lead-scoring'] }).map((r) => r.status)).toEqual(['wrote']);
+  });
+
+  it('flags a model.int8.onnx beside a rewritten model as stale', () => {
+    const dir = tempDir();
+    writeBundledModels(dir, { names: ['lead-scoring'] });
+    writeFileSync(path.join(dir, 'lead-scoring', '1', 'model.int8.onnx'), 'placeholder');
+    expect(writeBundledModels(dir, { names: ['lead-scoring'] })[0]?.int8Stale).toBe(false);
+    expect(writeBundledModels(dir, { names: ['lead-scoring'], force: true })[0]?.int8Stale).toBe(true);
   });
 
   it('copies each committed config.json into a fresh repository so it is servable', () => {
