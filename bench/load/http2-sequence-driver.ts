@@ -8,6 +8,7 @@
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { summarizeLatencies } from './latency-stats.js';
+import { decodeFrames } from './grpc-codec.js';
 import type { LoadResult } from './load-result.js';
 
 /** One sequence run. */
@@ -22,9 +23,11 @@ export interface SequenceRun {
   readonly timeoutMs?: number;
   /** Called every ~500 ms with completed calls so far. */
   readonly onProgress?: (done: number) => void;
+  /** Decode each PredictResponse and add up cached_rows (a client-side cache hit count). */
+  readonly countCachedRows?: boolean;
 }
 
-function callOnce(session: http2.ClientHttp2Session, path: string, body: Uint8Array, timeoutMs: number): Promise<number> {
+function callOnce(session: http2.ClientHttp2Session, path: string, body: Uint8Array, timeoutMs: number, keep: boolean): Promise<{ status: number; body: Buffer | undefined }> {
   return new Promise((resolve) => {
     const stream = session.request({
       ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': `${timeoutMs}m`,
@@ -32,8 +35,9 @@ function callOnce(session: http2.ClientHttp2Session, path: string, body: Uint8Ar
     let status: number | undefined;
     stream.on('response', (headers) => { if (headers['grpc-status'] !== undefined) status = Number(headers['grpc-status']); });
     stream.on('trailers', (trailers) => { if (trailers['grpc-status'] !== undefined) status = Number(trailers['grpc-status']); });
-    stream.on('data', () => undefined);
-    stream.on('close', () => resolve(status ?? -1));
+    const chunks: Buffer[] = [];
+    stream.on('data', (d: Buffer) => { if (keep) chunks.push(d); });
+    stream.on('close', () => resolve({ status: status ?? -1, body: keep ? Buffer.concat(chunks) : undefined }));
     stream.on('error', () => undefined);
     stream.end(body);
   });
@@ -48,6 +52,7 @@ export async function runSequence(run: SequenceRun): Promise<LoadResult> {
   let next = 0;
   let done = 0;
   let errors = 0;
+  let cachedRows = 0;
   const timer = run.onProgress ? setInterval(() => run.onProgress?.(done), 500) : undefined;
   const start = performance.now();
   const worker = async (w: number): Promise<void> => {
@@ -55,9 +60,10 @@ export async function runSequence(run: SequenceRun): Promise<LoadResult> {
     while (next < run.bodies.length) {
       const i = next++;
       const t0 = performance.now();
-      const status = await callOnce(session, run.path, run.bodies[i] as Uint8Array, run.timeoutMs ?? 20_000);
+      const { status, body } = await callOnce(session, run.path, run.bodies[i] as Uint8Array, run.timeoutMs ?? 20_000, run.countCachedRows === true);
       latencies[i] = performance.now() - t0;
       if (status !== 0) errors++;
+      else if (body) for (const msg of decodeFrames('Predict', body)) cachedRows += Number(msg['cachedRows'] ?? 0);
       done++;
     }
   };
@@ -73,5 +79,6 @@ export async function runSequence(run: SequenceRun): Promise<LoadResult> {
     clientErrors: errors,
     requestsPerSecond: done / seconds,
     latency: summarizeLatencies(latencies),
+    ...(run.countCachedRows ? { cachedRows } : {}),
   };
 }

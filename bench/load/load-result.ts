@@ -16,4 +16,6 @@ export interface LoadResult {
   readonly clientErrors: number;
   readonly requestsPerSecond: number;
   readonly latency: LatencySummary;
+  /** Rows the server said came from its cache (PredictResponse.cached_rows), when the driver decodes responses. */
+  readonly cachedRows?: number;
 }

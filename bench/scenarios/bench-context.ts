@@ -20,7 +20,7 @@ export interface ModeSettings {
 /** Quick fits in under two minutes on the 2-core build machine; full is the publishable run. */
 export const MODES: Readonly<Record<BenchMode, ModeSettings>> = {
   smoke: { pointSeconds: 1, warmupSeconds: 0.3, concurrencies: [4], batchingModes: ['adaptive'], zipfRequests: 500, mixedSeconds: 1, mixedConcurrency: 20, engineSeconds: 0.3, engineBatches: [8] },
-  quick: { pointSeconds: 2, warmupSeconds: 0.5, concurrencies: [1, 16, 64, 256], batchingModes: ['off', 'adaptive'], zipfRequests: 6_000, mixedSeconds: 6, mixedConcurrency: 128, engineSeconds: 1, engineBatches: [1, 32, 64] },
+  quick: { pointSeconds: 1.5, warmupSeconds: 0.4, concurrencies: [1, 16, 64, 256], batchingModes: ['off', 'adaptive'], zipfRequests: 4_000, mixedSeconds: 6, mixedConcurrency: 128, engineSeconds: 1, engineBatches: [1, 8, 32] },
   full: { pointSeconds: 10, warmupSeconds: 2, concurrencies: [1, 16, 64, 128, 256], batchingModes: ['off', 'window', 'adaptive'], zipfRequests: 50_000, mixedSeconds: 60, mixedConcurrency: 128, engineSeconds: 5, engineBatches: [1, 8, 16, 32, 64, 128] },
 };
 

@@ -109,6 +109,7 @@ export async function measure(server: ServerHandle, spec: PointSpec, drive: () =
     serverCpuSeconds,
     serverCores: serverCpuSeconds !== undefined ? serverCpuSeconds / load.durationSeconds : undefined,
     predictionsPerCoreSecond: serverCpuSeconds ? answeredRows / serverCpuSeconds : undefined,
-    cacheHitRate: srv && lookups > 0 ? (srv.l1Hits + srv.l2Hits) / lookups : undefined,
+    cacheHitRate: srv && lookups > 0 ? (srv.l1Hits + srv.l2Hits) / lookups
+      : load.cachedRows !== undefined && load.completed > 0 ? load.cachedRows / (load.completed * spec.rowsPerRequest) : undefined,
   };
 }
