@@ -15,7 +15,7 @@ import { h2loadAvailable } from './load/h2load-runner.js';
 import { ghzConfigs } from './workload/ghz-configs.js';
 import { writeZipfDataFiles } from './scenarios/cache-scenario.js';
 import { serverEntry } from './harness/server-process.js';
-import { stopChildrenOnSignals } from './harness/child-processes.js';
+import { stopChildrenOnSignals, wasInterrupted } from './harness/child-processes.js';
 import { existsSync } from 'node:fs';
 
 /** Repository root: two levels above dist/bench/run.js (or one above bench/run.ts). */
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
 }
 
 main().then(() => process.exit(0), (e: unknown) => {
+  if (wasInterrupted()) { process.stderr.write('bench: interrupted; no results written\n'); process.exit(130); }
   process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
   process.exit(1);
 });

@@ -7,6 +7,12 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 
 const live = new Set<ChildProcess>();
 let hooked = false;
+let interrupted = false;
+
+/** True once SIGINT/SIGTERM reached the CLI (failures after that are the interruption's echo). */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
 
 function killAll(signal: NodeJS.Signals): void {
   for (const child of live) {
@@ -31,6 +37,7 @@ export function stopChildrenOnSignals(): void {
   hookExit();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
+      interrupted = true;
       process.stderr.write(`\nbench: ${sig}: stopping ${live.size} child process(es)\n`);
       killAll('SIGTERM');
       setTimeout(() => process.exit(130), 300).unref();
