@@ -35,7 +35,7 @@ export function durationToMs(text: string): number {
 
 function need(re: RegExp, text: string, what: string): RegExpExecArray {
   const m = re.exec(text);
-  if (!m) throw new Error(`h2load output has no ${what} line (did h2load fail to start?)`);
+  if (!m) throw new Error(`h2load output has no ${what} line (did h2load fail to start?):\n${text.slice(-800)}`);
   return m;
 }
 

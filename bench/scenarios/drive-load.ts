@@ -44,5 +44,11 @@ export async function driveLoad(ctx: BenchContext, address: string, w: Workload,
 
 /** A short unmeasured run so sessions, JIT and connections are warm before the measured window. */
 export async function warmUp(ctx: BenchContext, address: string, w: Workload): Promise<void> {
-  if (ctx.settings.warmupSeconds > 0) await driveLoad(ctx, address, w, ctx.settings.warmupSeconds);
+  if (ctx.settings.warmupSeconds <= 0) return;
+  try {
+    await driveLoad(ctx, address, w, ctx.settings.warmupSeconds);
+  } catch (e) {
+    // A warm-up is not a measurement: say what happened and let the measured run decide.
+    ctx.progress(`warm-up run failed (continuing): ${(e as Error).message.split('\n')[0] ?? ''}`);
+  }
 }
