@@ -13,6 +13,8 @@ import { Predictor } from './predict/predictor.js';
 import type { PredictionCache } from './cache/prediction-cache.js';
 import { createPredictionCache } from './cache/index.js';
 import { createInferenceService } from './server/inference-service.js';
+import { registry } from './metrics/metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.js';
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
 
 const log = moduleLogger('app');
@@ -22,6 +24,8 @@ export interface App {
   readonly config: ServiceConfig;
   /** The bound gRPC host:port. */
   readonly grpcAddress: string;
+  /** The bound metrics host:port, when metrics are enabled. */
+  readonly metricsAddress: string | undefined;
   readonly repository: ModelRepository;
   readonly engine: WorkerPool;
   readonly predictor: Predictor;
@@ -63,10 +67,20 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     await cache?.close();
     throw e;
   }
-  log.info({ grpcAddress }, 'listening; preloading models');
+  let metricsServer: MetricsServer | undefined;
+  try {
+    if (config.metricsAddress) metricsServer = await startMetricsServer(config.metricsAddress, registry);
+  } catch (e) {
+    server.forceShutdown();
+    await engine.close();
+    await cache?.close();
+    throw e;
+  }
+  const metricsAddress = metricsServer?.address;
+  log.info({ grpcAddress, metricsAddress }, 'listening; preloading models');
 
   await repository.preload(config.preloadTop);
-  log.info({ grpcAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
+  log.info({ grpcAddress, metricsAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
@@ -87,10 +101,11 @@ export async function startApp(config: ServiceConfig): Promise<App> {
       scheduler.close();
       await engine.close();
       await cache?.close();
+      await metricsServer?.close();
       log.info('shutdown complete');
     })();
     return shuttingDown;
   };
 
-  return { config, grpcAddress, repository, engine, predictor, cache, server, shutdown };
+  return { config, grpcAddress, metricsAddress, repository, engine, predictor, cache, server, shutdown };
 }
