@@ -38,14 +38,16 @@ export interface RedisStoreOptions {
 export type RedisStoreStats = {
   hits: number;
   misses: number;
-  /** Keys answered as misses without asking Redis (breaker open, or closed store). */
+  /** Keys answered as misses without asking Redis (disconnected, breaker open, or closed store). */
   skipped: number;
+  /** Calls (reads or writes) not sent because the connection was down. */
+  unavailable: number;
   timeouts: number;
   errors: number;
   corrupt: number;
   writes: number;
   writeFailures: number;
-  /** Writes not attempted because the breaker was open. */
+  /** Writes not attempted because the connection was down or the breaker open. */
   writesDropped: number;
   tooLarge: number;
   compressedWrites: number;
@@ -55,7 +57,7 @@ export type RedisStoreStats = {
 const TIMEOUT = Symbol('timeout');
 
 function zeroStats(): RedisStoreStats {
-  return { hits: 0, misses: 0, skipped: 0, timeouts: 0, errors: 0, corrupt: 0, writes: 0, writeFailures: 0, writesDropped: 0, tooLarge: 0, compressedWrites: 0, compressionSavedBytes: 0 };
+  return { hits: 0, misses: 0, skipped: 0, unavailable: 0, timeouts: 0, errors: 0, corrupt: 0, writes: 0, writeFailures: 0, writesDropped: 0, tooLarge: 0, compressedWrites: 0, compressionSavedBytes: 0 };
 }
 
 function errorKind(e: unknown): 'timeout' | 'unavailable' | 'error' {
@@ -159,7 +161,7 @@ export class RedisStore implements CacheStore {
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     const out = new Array<Uint8Array | undefined>(keys.length).fill(undefined);
     if (keys.length === 0) return out;
-    if (this.#closed || !this.#breaker.tryAcquire()) {
+    if (this.#closed || !this.#usable() || !this.#breaker.tryAcquire()) {
       this.#stats.skipped += keys.length;
       return out;
     }
@@ -209,7 +211,7 @@ export class RedisStore implements CacheStore {
       metrics.cacheErrors.inc({ tier: this.tier, kind: 'too_large' });
       return false;
     }
-    if (!this.#breaker.tryAcquire()) {
+    if (!this.#usable() || !this.#breaker.tryAcquire()) {
       this.#stats.writesDropped += 1;
       return false;
     }
@@ -256,6 +258,19 @@ export class RedisStore implements CacheStore {
       clearTimeout(timer);
     }
     this.#client.disconnect();
+  }
+
+  /**
+   * Whether to talk to Redis at all. While disconnected ioredis would reject at once anyway (no offline
+   * queue); answering here keeps a known outage out of the breaker, so the first command after a reconnect
+   * goes through instead of waiting out an open period earned while the socket was down. The breaker is
+   * for the connected-but-sick server (frozen, overloaded, partitioned without a reset).
+   */
+  #usable(): boolean {
+    if (this.#client.status === 'ready') return true;
+    this.#stats.unavailable += 1;
+    metrics.cacheErrors.inc({ tier: this.tier, kind: 'unavailable' });
+    return false;
   }
 
   #onBreaker(s: BreakerStateValue): void {

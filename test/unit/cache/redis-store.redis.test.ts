@@ -143,8 +143,7 @@ describe.skipIf(process.env['REDIS_URL'])('RedisStore when Redis fails', () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => s.getMany(['before', 'x'])));
     expect(results.flat().every((v) => v === undefined)).toBe(true);
     expect(await s.set('during', Uint8Array.of(2), 60)).toBe(false);
-    for (let i = 0; i < 5; i++) await s.get('before');
-    expect(s.breakerState).not.toBe('closed');
+    expect(s.stats().unavailable).toBeGreaterThan(0); // known outage: answered without sending anything
     await redis.restart();
     // The restarted server is empty (no persistence): write, then read back once the client reconnected.
     await eventually(async () => (await s.set('after', Uint8Array.of(3), 60)) && (await s.get('after'))?.[0] === 3, 'hits resume after restart');
