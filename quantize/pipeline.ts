@@ -1,0 +1,159 @@
+/**
+ * The quantization pipeline: read FP32 -> quantize (dynamic or static QDQ) -> load the candidate in ONNX
+ * Runtime -> verify accuracy and speed against FP32 -> apply the gate -> write model and report. Nothing
+ * is written unless the candidate loads and runs; files are written atomically.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { decodeModel, encodeModel } from '../src/onnx/onnx-io.js';
+import { sampleInputs } from '../src/repository/sample-inputs.js';
+import { sliceRows, type HostTensor } from '../src/tensor/tensor.js';
+import { quantizeDynamic, QuantizeError, type QuantizeOutcome } from './dynamic-quantizer.js';
+import { calibrate, quantizeStatic, type CalibrationMethod } from './static-quantizer.js';
+import { configFor, readJsonl } from './inputs.js';
+import { checkGate, type AccuracyGate, type QuantizationReport } from './report.js';
+import { compareOutputs, loadSession, measureSpeed, runFloat, toFeeds, type OutputAccuracy } from './verify.js';
+
+/** Everything the pipeline needs. */
+export interface PipelineOptions {
+  readonly modelFile: string;
+  readonly outFile: string;
+  readonly reportFile: string;
+  readonly mode: 'dynamic' | 'static';
+  readonly perChannel: boolean;
+  readonly excludeNodes: readonly string[];
+  readonly excludeOpTypes: readonly string[];
+  readonly calibrationFile?: string | undefined;
+  readonly calibrationMethod: CalibrationMethod;
+  readonly percentile: number;
+  readonly calibrationRows: number;
+  readonly validationRows: number;
+  readonly gate: AccuracyGate;
+  /** Show progress bars (interactive terminals only). */
+  readonly progress: boolean;
+  /** Log lines (one per stage). */
+  readonly log: (line: string) => void;
+}
+
+/** The settings recorded in the report (a re-run with equal settings and FP32 hash may be skipped). */
+export function settingsOf(o: PipelineOptions): Record<string, unknown> {
+  return {
+    mode: o.mode, perChannel: o.perChannel, excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
+    ...(o.mode === 'static' ? { calibration: o.calibrationFile ?? 'config sample generator', calibrationMethod: o.calibrationMethod, percentile: o.percentile, calibrationRows: o.calibrationRows } : {}),
+    validationRows: o.validationRows, gate: o.gate,
+  };
+}
+
+function writeAtomic(file: string, data: Uint8Array | string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/** SHA-256 of a file, hex. */
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** Runs the whole pipeline and returns the report (also written beside the model). */
+export async function runPipeline(o: PipelineOptions): Promise<QuantizationReport> {
+  const fp32Bytes = readFileSync(o.modelFile);
+  const fp32 = decodeModel(fp32Bytes);
+  const cfg = configFor(o.modelFile, fp32);
+  const bars = o.progress ? new MultiBar({ clearOnComplete: false, hideCursor: true, format: ' {stage} [{bar}] {value}/{total}' }, Presets.shades_classic) : undefined;
+  const bar = (stage: string, total: number): SingleBar | undefined => bars?.create(total, 0, { stage: stage.padEnd(12) });
+
+  let outcome: QuantizeOutcome;
+  if (o.mode === 'dynamic') {
+    outcome = quantizeDynamic(fp32, { perChannel: o.perChannel, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
+  } else {
+    const data = o.calibrationFile ? readJsonl(o.calibrationFile, cfg) : sampleInputs(cfg, o.calibrationRows, 7_777);
+    o.log(`calibrating on ${(Object.values(data)[0] as HostTensor).shape[0]} rows (${o.calibrationMethod}${o.calibrationMethod === 'percentile' ? ` ${o.percentile}` : ''})`);
+    const ranges = await calibrate(fp32, data, { perChannel: o.perChannel, method: o.calibrationMethod, percentile: o.percentile, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes }, bar('calibration', 1));
+    outcome = quantizeStatic(fp32, ranges, { perChannel: o.perChannel, method: o.calibrationMethod, percentile: o.percentile, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
+  }
+  if (outcome.quantized.length === 0) {
+    bars?.stop();
+    throw new QuantizeError(`nothing to quantize in ${o.modelFile}: no MatMul, Gemm or Conv with a constant float32 weight${outcome.skipped.length ? ` (left FP32: ${outcome.skipped.map((s) => `${s.op} ${s.node}: ${s.reason}`).join('; ')})` : ''}`);
+  }
+  const int8Bytes = encodeModel(outcome.model);
+
+  // Never write a broken model: the candidate must load and run before anything touches the disk.
+  let s8;
+  try {
+    s8 = await loadSession(int8Bytes);
+  } catch (e) {
+    bars?.stop();
+    throw new QuantizeError(`the quantized model does not load in ONNX Runtime (${(e as Error).message}); nothing was written`);
+  }
+  const s32 = await loadSession(fp32Bytes);
+  const validation = sampleInputs(cfg, o.validationRows, 20_241);
+  const vbar = bar('verification', Math.ceil(o.validationRows / 64) + 4);
+  const accuracy: Record<string, OutputAccuracy> = {};
+  const refs: Record<string, { data: Float32Array[]; dims: number[] }> = {};
+  const gots: Record<string, Float32Array[]> = {};
+  for (let start = 0; start < o.validationRows; start += 64) {
+    const n = Math.min(64, o.validationRows - start);
+    const feeds = toFeeds(Object.fromEntries(Object.entries(validation).map(([k, t]) => [k, sliceRows(t, start, n)])));
+    let a, b;
+    try {
+      a = await runFloat(s32, feeds);
+      b = await runFloat(s8, feeds);
+    } catch (e) {
+      bars?.stop();
+      throw new QuantizeError(`the quantized model fails to run in ONNX Runtime (${(e as Error).message}); nothing was written`);
+    }
+    for (const [name, r] of Object.entries(a)) {
+      (refs[name] ??= { data: [], dims: r.dims }).data.push(r.data);
+      (gots[name] ??= []).push(b[name]?.data ?? new Float32Array(r.data.length).fill(Number.NaN));
+    }
+    vbar?.increment();
+  }
+  for (const [name, r] of Object.entries(refs)) {
+    const cat = (parts: Float32Array[]): Float32Array => { const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0)); let off = 0; for (const p of parts) { out.set(p, off); off += p.length; } return out; };
+    accuracy[name] = compareOutputs(cat(r.data), cat(gots[name] ?? []), r.dims);
+  }
+  const b1 = toFeeds(sampleInputs(cfg, 1, 1));
+  const b32 = toFeeds(sampleInputs(cfg, 32, 2));
+  const fp32Speed = await measureSpeed(s32, b1, b32, vbar);
+  const int8Speed = await measureSpeed(s8, b1, b32, vbar);
+  bars?.stop();
+  await s8.release();
+  await s32.release();
+
+  const failures = checkGate(accuracy, o.gate);
+  const report: QuantizationReport = {
+    tool: 'hub-inference quantize',
+    model: cfg.name === 'model' ? path.basename(o.modelFile) : cfg.name,
+    fp32File: path.basename(o.modelFile),
+    int8File: path.basename(o.outFile),
+    fp32Sha256: createHash('sha256').update(fp32Bytes).digest('hex'),
+    settings: settingsOf(o),
+    quantizedNodes: outcome.quantized.length,
+    skippedNodes: outcome.skipped,
+    validationRows: o.validationRows,
+    accuracy,
+    speed: { fp32: fp32Speed, int8: int8Speed, speedupBatch1: fp32Speed.batch1Ms / int8Speed.batch1Ms, speedupBatch32: fp32Speed.batch32Ms / int8Speed.batch32Ms },
+    sizes: { fp32Bytes: fp32Bytes.byteLength, int8Bytes: int8Bytes.byteLength, ratio: int8Bytes.byteLength / fp32Bytes.byteLength },
+    gate: o.gate,
+    failures,
+    passed: failures.length === 0,
+    createdAt: new Date().toISOString(),
+  };
+  writeAtomic(o.outFile, int8Bytes);
+  writeAtomic(o.reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+/** True when an existing INT8 output is up to date: newer than the FP32 file, same FP32 hash and settings. */
+export function upToDate(o: PipelineOptions): boolean {
+  try {
+    const r = JSON.parse(readFileSync(o.reportFile, 'utf8')) as QuantizationReport;
+    if (statSync(o.outFile).mtimeMs < statSync(o.modelFile).mtimeMs) return false;
+    return r.fp32Sha256 === sha256File(o.modelFile) && JSON.stringify(r.settings) === JSON.stringify(settingsOf(o));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Static INT8 quantization in QDQ format (S8S8): activation inputs of MatMul/Gemm/Conv get
+ * QuantizeLinear -> DequantizeLinear pairs with int8 ranges from calibration, constant weights become int8
+ * with a DequantizeLinear (per channel or per tensor). ONNX Runtime turns the QDQ pairs into integer kernels.
+ *
+ * Calibration runs the FP32 model with the activation tensors exposed as extra graph outputs and collects
+ * their ranges: MinMax (observed min/max, asymmetric) or Percentile (symmetric, clipped at a percentile of
+ * |x|, robust to outliers). Entropy (KL) calibration is not implemented.
+ */
+import ort from 'onnxruntime-node';
+import type { SingleBar } from 'cli-progress';
+import type { ModelProto, NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
+import { attr, encodeModel, floatTensor, OnnxDataType, tensorFloats, valueInfo } from '../src/onnx/onnx-io.js';
+import type { HostTensor } from '../src/tensor/tensor.js';
+import { sliceRows } from '../src/tensor/tensor.js';
+import { GraphIndex, intAttr } from './graph-utils.js';
+import { QuantizeError, type QuantizeOutcome } from './dynamic-quantizer.js';
+import { SESSION_OPTIONS, toFeeds } from './verify.js';
+
+/** Calibration methods. */
+export type CalibrationMethod = 'minmax' | 'percentile';
+
+/** Options of static quantization. */
+export interface StaticQuantizeOptions {
+  readonly perChannel: boolean;
+  readonly method: CalibrationMethod;
+  /** Percentile of |x| kept by the Percentile method (e.g. 99.99). */
+  readonly percentile: number;
+  readonly excludeNodes?: readonly string[];
+  readonly excludeOpTypes?: readonly string[];
+  /** Rows per calibration run. */
+  readonly batchSize?: number;
+}
+
+/** An activation range. */
+export interface Range { min: number; max: number }
+
+const QUANTIZABLE = new Set(['MatMul', 'Gemm', 'Conv']);
+const MAX_SAMPLES = 1 << 20;
+
+function targets(model: ModelProto, o: StaticQuantizeOptions): { node: NodeProto; activation: string; weight: TensorProto }[] {
+  const inits = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const out: { node: NodeProto; activation: string; weight: TensorProto }[] = [];
+  for (const node of model.graph?.node ?? []) {
+    const op = node.opType ?? '';
+    if (!QUANTIZABLE.has(op) || (o.excludeNodes ?? []).includes(node.name ?? '') || (o.excludeOpTypes ?? []).includes(op)) continue;
+    const w = inits.get((node.input ?? [])[1] ?? '');
+    if (!w || w.dataType !== OnnxDataType.FLOAT) continue;
+    if (op === 'Gemm' && intAttr(node, 'transA', 0) !== 0) continue;
+    out.push({ node, activation: (node.input ?? [])[0] as string, weight: w });
+  }
+  return out;
+}
+
+/** Runs the FP32 model over the calibration rows and returns each activation's range. */
+export async function calibrate(model: ModelProto, data: Readonly<Record<string, HostTensor>>, o: StaticQuantizeOptions, bar?: SingleBar): Promise<Map<string, Range>> {
+  const acts = [...new Set(targets(model, o).map((t) => t.activation))];
+  if (acts.length === 0) throw new QuantizeError('nothing to quantize: the model has no MatMul, Gemm or Conv with a constant float32 weight');
+  const probe = structuredClone(model);
+  const graphOutputs = new Set((probe.graph?.output ?? []).map((v) => v.name));
+  for (const a of acts) if (!graphOutputs.has(a)) probe.graph!.output!.push(valueInfo(a, OnnxDataType.FLOAT, []));
+  // Shapes of exposed intermediates are unknown: drop the declared dims so ORT infers them.
+  for (const v of probe.graph!.output!) if (acts.includes(v.name ?? '')) delete v.type!.tensorType!.shape;
+  const session = await ort.InferenceSession.create(encodeModel(probe), SESSION_OPTIONS);
+  const rows = (Object.values(data)[0] as HostTensor).shape[0] as number;
+  const batch = o.batchSize ?? 32;
+  const ranges = new Map<string, Range>(acts.map((a) => [a, { min: Infinity, max: -Infinity }]));
+  const samples = new Map<string, number[]>(acts.map((a) => [a, []]));
+  bar?.start(Math.ceil(rows / batch), 0);
+  for (let start = 0; start < rows; start += batch) {
+    const n = Math.min(batch, rows - start);
+    const feeds = toFeeds(Object.fromEntries(Object.entries(data).map(([k, t]) => [k, sliceRows(t, start, n)])));
+    const res = await session.run(feeds, acts);
+    for (const a of acts) {
+      const v = res[a]!.data as Float32Array;
+      const r = ranges.get(a)!;
+      const s = samples.get(a)!;
+      const stride = Math.max(1, Math.floor(v.length / 4096));
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i] as number;
+        if (x < r.min) r.min = x;
+        if (x > r.max) r.max = x;
+        if (o.method === 'percentile' && i % stride === 0 && s.length < MAX_SAMPLES) s.push(Math.abs(x));
+      }
+    }
+    bar?.increment();
+  }
+  bar?.stop();
+  await session.release();
+  if (o.method === 'percentile') {
+    for (const a of acts) {
+      const s = samples.get(a)!.sort((x, y) => x - y);
+      const t = s[Math.min(s.length - 1, Math.floor((o.percentile / 100) * s.length))] ?? 0;
+      ranges.set(a, { min: -t, max: t });
+    }
+  }
+  return ranges;
+}
+
+function int8(name: string, dims: number[], values: Int8Array): TensorProto {
+  return { name, dims, dataType: OnnxDataType.INT8, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+}
+
+/** Quantizes a weight to int8 symmetric along `axis` (per channel) or per tensor. */
+function quantizeWeight(w: Float32Array, dims: readonly number[], axis: number, perChannel: boolean): { q: Int8Array; scales: Float32Array } {
+  const channels = perChannel ? (dims[axis] as number) : 1;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const chanOf = (i: number): number => (perChannel ? Math.floor(i / inner) % channels : 0);
+  const maxAbs = new Float32Array(channels);
+  for (let i = 0; i < w.length; i++) maxAbs[chanOf(i)] = Math.max(maxAbs[chanOf(i)] as number, Math.abs(w[i] as number));
+  const scales = maxAbs.map((m) => (m > 0 ? m / 127 : 1));
+  const q = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round((w[i] as number) / (scales[chanOf(i)] as number))));
+  return { q, scales };
+}
+
+/** Inserts QDQ pairs using calibrated ranges; the input model is not modified. */
+export function quantizeStatic(source: ModelProto, ranges: ReadonlyMap<string, Range>, o: StaticQuantizeOptions): QuantizeOutcome {
+  const model = structuredClone(source);
+  const graph = model.graph!;
+  const index = new GraphIndex(graph);
+  const chosen = targets(model, o);
+  if (chosen.length === 0) throw new QuantizeError('nothing to quantize: the model has no MatMul, Gemm or Conv with a constant float32 weight');
+  const byNode = new Map(chosen.map((c) => [c.node, c]));
+  const dq = new Map<string, string>();
+  const wdq = new Map<string, string>();
+  const out: NodeProto[] = [];
+  const quantized: { node: string; op: string }[] = [];
+  const skipped: { node: string; op: string; reason: string }[] = [];
+  for (const node of graph.node ?? []) {
+    const c = byNode.get(node);
+    const op = node.opType ?? '';
+    if (!c) {
+      if (QUANTIZABLE.has(op)) skipped.push({ node: node.name ?? '', op, reason: (o.excludeNodes ?? []).includes(node.name ?? '') || (o.excludeOpTypes ?? []).includes(op) ? 'excluded by option' : 'no constant float32 weight (activation x activation stays FP32)' });
+      out.push(node);
+      continue;
+    }
+    let actDq = dq.get(c.activation);
+    if (!actDq) {
+      const r = ranges.get(c.activation);
+      if (!r || !Number.isFinite(r.min) || !Number.isFinite(r.max)) throw new QuantizeError(`node "${node.name}": no calibration range for activation "${c.activation}"`);
+      const lo = Math.min(0, r.min);
+      const hi = Math.max(0, r.max);
+      const scale = hi > lo ? (hi - lo) / 255 : 1;
+      const zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
+      const sName = index.unique(`${c.activation}_scale`);
+      const zName = index.unique(`${c.activation}_zero_point`);
+      index.addInitializer(floatTensor(sName, [], Float32Array.of(scale)));
+      index.addInitializer(int8(zName, [], Int8Array.of(zp)));
+      const q = index.unique(`${c.activation}_QuantizeLinear_Output`);
+      actDq = index.unique(`${c.activation}_DequantizeLinear_Output`);
+      out.push({ opType: 'QuantizeLinear', name: index.unique(`${c.activation}_QuantizeLinear`), input: [c.activation, sName, zName], output: [q] });
+      out.push({ opType: 'DequantizeLinear', name: index.unique(`${c.activation}_DequantizeLinear`), input: [q, sName, zName], output: [actDq] });
+      dq.set(c.activation, actDq);
+    }
+    const wName = c.weight.name ?? '';
+    const axis = op === 'Conv' ? 0 : op === 'Gemm' && intAttr(node, 'transB', 0) === 1 ? 0 : 1;
+    const wKey = `${wName}|${axis}`;
+    let wOut = wdq.get(wKey);
+    if (!wOut) {
+      const dims = (c.weight.dims ?? []).map(Number);
+      const { q, scales } = quantizeWeight(tensorFloats(c.weight), dims, axis, o.perChannel);
+      const qName = index.unique(`${wName}_quantized`);
+      const sName = index.unique(`${wName}_scale`);
+      const zName = index.unique(`${wName}_zero_point`);
+      index.addInitializer(int8(qName, dims, q));
+      index.addInitializer(floatTensor(sName, scales.length === 1 ? [] : [scales.length], scales));
+      index.addInitializer(int8(zName, scales.length === 1 ? [] : [scales.length], new Int8Array(scales.length)));
+      wOut = index.unique(`${wName}_DequantizeLinear_Output`);
+      out.push({ opType: 'DequantizeLinear', name: index.unique(`${wName}_DequantizeLinear`), input: [qName, sName, zName], output: [wOut], attribute: scales.length > 1 ? [attr('axis', axis, 'int')] : [] });
+      wdq.set(wKey, wOut);
+    }
+    const inputs = [...(node.input ?? [])];
+    inputs[0] = actDq;
+    inputs[1] = wOut;
+    out.push({ ...node, input: inputs });
+    quantized.push({ node: node.name ?? '', op });
+  }
+  graph.node = out;
+  const used = new Set<string>();
+  for (const n of out) for (const i of n.input ?? []) used.add(i);
+  graph.initializer = (graph.initializer ?? []).filter((t) => used.has(t.name ?? ''));
+  model.producerName = 'hub-inference-quantize';
+  return { model, quantized, skipped };
+}
