@@ -157,6 +157,7 @@ export class InferenceClient {
   readonly #targets: readonly Target[];
   readonly #deadlineMs: number;
   readonly #retry: RetryPolicy;
+  readonly #open = new Set<grpc.ClientUnaryCall>();
   #cursor = 0;
   #closed = false;
 
@@ -258,9 +259,11 @@ export class InferenceClient {
       if (opts.signal?.aborted) { reject(localError(grpc.status.CANCELLED, 'cancelled')); return; }
       const onAbort = (): void => call.cancel();
       const call = stub[method](request, opts.metadata ?? new grpc.Metadata(), { deadline }, (e, res) => {
+        this.#open.delete(call);
         opts.signal?.removeEventListener('abort', onAbort);
         if (e) reject(e); else resolve(res as T);
       });
+      this.#open.add(call);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -346,10 +349,11 @@ export class InferenceClient {
     return this.#unary('UnloadModel', { model, version: version ?? '' }, { ...opts, metadata: this.#adminMetadata(opts) });
   }
 
-  /** Closes every channel; queued calls reject with CANCELLED. Idempotent. */
+  /** Cancels every open and queued call (they reject with CANCELLED) and closes the channels. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of this.#targets) t.close();
+    for (const call of this.#open) call.cancel();
   }
 }
