@@ -34,7 +34,7 @@ describe('queue limits, deadlines and cancellation', () => {
     expect(full).toHaveLength(6);
     for (const e of full) {
       expect(e.code).toBe(status.RESOURCE_EXHAUSTED);
-      expect(e.details).toMatch(/queue of slow-window\/1\/fp32 is full .*maxQueueSize 4/);
+      expect(e.details).toMatch(/queue of slow-window\/1\/(fp32|int8) is full .*maxQueueSize 4/);
     }
   });
 

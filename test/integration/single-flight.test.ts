@@ -28,7 +28,7 @@ describe('single-flight', () => {
   it('computes identical in-flight rows once and answers every caller', async () => {
     const inputs = sampleInputs(cfg, 1, 77);
     const before = await computed();
-    const calls = Array.from({ length: 5 }, () => srv.call('Predict', { model: MODEL, inputs: wireInputs(inputs) }));
+    const calls = Array.from({ length: 5 }, () => srv.call('Predict', { model: MODEL, variant: 'VARIANT_FP32', inputs: wireInputs(inputs) }));
     const results = await Promise.all(calls);
     expect(await computed()).toBe(before + 1);
     const ref = await referenceRun(path.resolve('models/lead-scoring/1/model.onnx'), inputs);
