@@ -1,0 +1,87 @@
+/**
+ * The container and Kubernetes manifests agree with the service: probes ask the health names the server
+ * publishes, env names are ones the config reads, the drain fits the grace period. Parsing only; no cluster.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ENV_VARS } from '../../../src/config/service-config.js';
+
+type Doc = Record<string, any>;
+const dir = 'deploy';
+const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+const docs: Doc[] = files.flatMap((f) => parseAllDocuments(readFileSync(path.join(dir, f), 'utf8')).map((d) => {
+  if (d.errors.length > 0) throw new Error(`${f}: ${d.errors.map((e) => e.message).join('; ')}`);
+  return d.toJS() as Doc;
+}));
+const find = (kind: string, name: string): Doc => {
+  const d = docs.find((x) => x['kind'] === kind && x['metadata']?.name === name);
+  if (!d) throw new Error(`no ${kind} ${name} in ${dir}/`);
+  return d;
+};
+const kustomization = docs.find((x) => x['kind'] === 'Kustomization') as Doc;
+const deployment = find('Deployment', 'hub-inference');
+const pod = deployment['spec'].template.spec;
+const container = pod.containers[0];
+const podLabels = deployment['spec'].template.metadata.labels as Record<string, string>;
+const selects = (selector: Record<string, string>): boolean => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+const configEnv: Record<string, string> = Object.fromEntries(
+  (kustomization['configMapGenerator'][0].literals as string[]).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+
+describe('deploy/ Kubernetes manifests', () => {
+  it('parse, and the kustomization lists every manifest file that exists', () => {
+    const resources = kustomization['resources'] as string[];
+    for (const r of resources) expect(existsSync(path.join(dir, r)), r).toBe(true);
+    expect([...resources, 'kustomization.yaml'].sort()).toEqual([...files].sort());
+  });
+
+  it('probe the server with native gRPC health checks on the gRPC port, overall service ""', () => {
+    expect(container.ports).toContainEqual({ name: 'grpc', containerPort: 50051, protocol: 'TCP' });
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(container[probe]?.grpc, probe).toEqual({ port: 50051, service: '' });
+    }
+    expect(configEnv['HUB_GRPC_ADDRESS']).toBe('0.0.0.0:50051');
+  });
+
+  it('give the pod more grace than preStop plus the configured drain', () => {
+    const preStop = container.lifecycle.preStop.exec.command as string[];
+    expect(preStop[0]).toBe('sleep');
+    const drainSeconds = Number(configEnv['HUB_SHUTDOWN_TIMEOUT_MS']) / 1000;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(preStop[1]) + drainSeconds);
+  });
+
+  it('set only environment variables the service reads', () => {
+    const names = [...Object.keys(configEnv), ...(container.env as { name: string }[]).map((e) => e.name)];
+    expect(names.filter((n) => !(n in ENV_VARS))).toEqual([]);
+    expect(Number(configEnv['HUB_WORKERS'])).toBe(Number(container.resources.limits.cpu));
+  });
+
+  it('wire REDIS_URL to the Redis Service, and every Service, the PDB and the HPA to the server pods', () => {
+    const redis = find('Service', 'hub-redis');
+    expect(configEnv['REDIS_URL']).toBe(`redis://hub-redis:${redis['spec'].ports[0].port}`);
+    expect(find('Service', 'hub-inference-headless')['spec'].clusterIP).toBe('None');
+    for (const name of ['hub-inference', 'hub-inference-headless']) expect(selects(find('Service', name)['spec'].selector), name).toBe(true);
+    expect(selects(find('PodDisruptionBudget', 'hub-inference')['spec'].selector.matchLabels)).toBe(true);
+    expect(selects(deployment['spec'].selector.matchLabels)).toBe(true);
+    expect(find('HorizontalPodAutoscaler', 'hub-inference')['spec'].scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hub-inference' });
+  });
+});
+
+describe('Dockerfiles', () => {
+  for (const file of ['Dockerfile.cpu', 'Dockerfile.gpu']) {
+    const text = readFileSync(file, 'utf8');
+    it(`${file}: health-checks through the compiled probe, exposes gRPC and metrics, runs unprivileged`, () => {
+      const hc = /HEALTHCHECK[^\n]*\\\n\s*CMD \["node", "dist\/src\/health\/probe\.js", "127\.0\.0\.1:50051"\]/.exec(text);
+      expect(hc).not.toBeNull();
+      expect(existsSync('src/health/probe.ts')).toBe(true);
+      expect(text).toMatch(/^EXPOSE 50051 9464$/m);
+      const user = [...text.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1];
+      expect(user && user !== 'root' && user !== '0').toBe(true);
+      const envNames = [...text.matchAll(/\b(HUB_[A-Z0-9_]+)=/g)].map((m) => m[1]!);
+      expect(envNames.filter((n) => !(n in ENV_VARS))).toEqual([]);
+      expect(text).toMatch(/npm ci --omit=dev/);
+    });
+  }
+});
