@@ -3,7 +3,6 @@
  * metrics, and owns start-up order and graceful shutdown. `main.ts` adds only process concerns (signals).
  */
 import type * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
 import { maskedConfig, type ServiceConfig } from './config/service-config.js';
 import { moduleLogger, setLogLevel } from './logging/logger.js';
 import { resolveExecutionProvider } from './engine/execution-provider.js';
@@ -15,13 +14,14 @@ import type { PredictionCache } from './cache/prediction-cache.js';
 import { createPredictionCache } from './cache/index.js';
 import { createInferenceService } from './server/inference-service.js';
 import { registry } from './metrics/metrics.js';
+import { createHealth, INFERENCE_HEALTH_SERVICE } from './health/index.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.js';
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
 
 const log = moduleLogger('app');
 
 /** The health service name of the inference API; per-model health is `<HEALTH_SERVICE>/<model>`. */
-export const HEALTH_SERVICE = 'hub.inference.v1.InferenceService';
+export const HEALTH_SERVICE = INFERENCE_HEALTH_SERVICE;
 
 /** Resolves 'done' when `p` settles or 'timeout' after `ms`, whichever comes first. */
 async function raceTimeout(p: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {
@@ -73,11 +73,10 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const server = createGrpcServer();
   // grpc.health.v1: '' and the service name are overall readiness (NOT_SERVING until the preloaded models
   // are warm, and again from the first moment of shutdown); `<service>/<model>` follows each model.
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [HEALTH_SERVICE]: 'NOT_SERVING' });
+  const health = createHealth(repository.names());
   health.addToServer(server);
-  for (const name of repository.names()) health.setStatus(`${HEALTH_SERVICE}/${name}`, 'NOT_SERVING');
   repository.onStateChange((name, state) => {
-    if (!draining) health.setStatus(`${HEALTH_SERVICE}/${name}`, state === 'READY' ? 'SERVING' : 'NOT_SERVING');
+    if (!draining) health.setModel(name, state === 'READY');
   });
   server.addService(inferenceServiceDefinition(), createInferenceService({
     predictor, repository, adminToken: config.adminToken, isDraining: () => draining, track,
@@ -103,17 +102,14 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   log.info({ grpcAddress, metricsAddress }, 'listening; preloading models');
 
   await repository.preload(config.preloadTop);
-  health.setStatus('', 'SERVING');
-  health.setStatus(HEALTH_SERVICE, 'SERVING');
+  health.setOverall(true);
   log.info({ grpcAddress, metricsAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     shuttingDown ??= (async () => {
       draining = true;
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(HEALTH_SERVICE, 'NOT_SERVING');
-      for (const name of repository.names()) health.setStatus(`${HEALTH_SERVICE}/${name}`, 'NOT_SERVING');
+      health.setAll(false);
       log.info({ reason, inflight: inflight.size }, 'shutting down: draining accepted calls');
       // Stop accepting calls, then finish every accepted one (queued and in flight), bounded.
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
