@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { ENV_VARS } from '../../../src/config/service-config.js';
 
 type Doc = Record<string, any>;
-const dir = 'deploy';
+const dir = 'deploy/base';
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 const docs: Doc[] = files.flatMap((f) => parseAllDocuments(readFileSync(path.join(dir, f), 'utf8')).map((d) => {
   if (d.errors.length > 0) throw new Error(`${f}: ${d.errors.map((e) => e.message).join('; ')}`);
@@ -66,6 +66,22 @@ describe('deploy/ Kubernetes manifests', () => {
     expect(selects(find('PodDisruptionBudget', 'hub-inference')['spec'].selector.matchLabels)).toBe(true);
     expect(selects(deployment['spec'].selector.matchLabels)).toBe(true);
     expect(find('HorizontalPodAutoscaler', 'hub-inference')['spec'].scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hub-inference' });
+  });
+});
+
+describe('deploy/gpu overlay', () => {
+  const overlay = parseAllDocuments(readFileSync('deploy/gpu/kustomization.yaml', 'utf8'))[0]!.toJS() as Doc;
+
+  it('builds on the base with the GPU image, the CUDA provider, one GPU and the GPU image user', () => {
+    expect(overlay['resources']).toEqual(['../base']);
+    expect(overlay['images']).toContainEqual({ name: 'hub-inference', newName: 'hub-inference', newTag: 'gpu' });
+    const literals = overlay['configMapGenerator'][0].literals as string[];
+    expect(literals).toContain('HUB_EXECUTION_PROVIDER=cuda');
+    expect(literals.map((l) => l.split('=')[0]!).filter((n) => !(n in ENV_VARS))).toEqual([]);
+    const ops = parseAllDocuments(overlay['patches'][0].patch)[0]!.toJS() as { path: string; value: unknown }[];
+    expect(ops.find((o) => o.path.endsWith('nvidia.com~1gpu'))?.value).toBe('1');
+    const uid = /useradd --uid (\d+)/.exec(readFileSync('Dockerfile.gpu', 'utf8'))?.[1];
+    expect(ops.find((o) => o.path.endsWith('securityContext/runAsUser'))?.value).toBe(Number(uid));
   });
 });
 
