@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { InferenceError } from '../errors/index.js';
 import { metrics } from '../metrics/metrics.js';
-import { rowBytes, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
+import { concatRows, rowBytes, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { InferenceEngine } from '../engine/inference-engine.js';
 import type { BatchScheduler } from './batch-scheduler.js';
 
@@ -71,18 +71,6 @@ function shapeKeyOf(inputs: NamedTensors): string {
     const t = inputs[n] as HostTensor;
     return `${n}:${t.dtype}:${t.shape.slice(1).join('x')}`;
   }).join('|');
-}
-
-/** Concatenates along dim 0 into a fresh buffer the engine may take ownership of. */
-function concatOwned(parts: readonly HostTensor[]): HostTensor {
-  const first = parts[0] as HostTensor;
-  let rows = 0;
-  let bytes = 0;
-  for (const p of parts) { rows += p.shape[0] ?? 0; bytes += p.data.byteLength; }
-  const out = new Uint8Array(bytes);
-  let off = 0;
-  for (const p of parts) { out.set(p.data, off); off += p.data.byteLength; }
-  return { dtype: first.dtype, shape: [rows, ...first.shape.slice(1)], data: out };
 }
 
 /** A per-variant dynamic batcher over an InferenceEngine. */
@@ -248,7 +236,7 @@ export class DynamicBatcher {
     if (live.length === 0) { this.#notifyIfIdle(); return; }
     const names = Object.keys((live[0] as Entry).sub.inputs);
     const batchInputs: Record<string, HostTensor> = {};
-    for (const n of names) batchInputs[n] = concatOwned(live.map((e) => e.sub.inputs[n] as HostTensor));
+    for (const n of names) batchInputs[n] = concatRows(live.map((e) => e.sub.inputs[n] as HostTensor), true);
     const batchRows = live.reduce((s, e) => s + e.sub.rows, 0);
     this.#inFlight++;
     const labels = { model: this.#o.model, variant: this.#o.variant };

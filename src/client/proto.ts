@@ -7,22 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { LOADER_OPTIONS, PROTO_FILE } from '../server/proto-definition.js';
 
-/** The proto file relative to the proto/ root. */
-const PROTO_FILE = 'hub/inference/v1/inference.proto';
 
-/**
- * camelCase fields; int64 as decimal strings so int64 tensor data stays exact (the SDK turns shapes and
- * timings into numbers and int64 data into BigInt64Array); enums by name; bytes as Buffer.
- */
-const LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: false,
-  longs: String,
-  enums: String,
-  bytes: Buffer,
-  defaults: true,
-  arrays: true,
-};
+// Same loader options as the server (camelCase, int64 as exact decimal strings, enums by name, bytes as
+// Buffer): the SDK turns shapes and timings into numbers and int64 data into BigInt64Array.
 
 /** A unary method of the dynamic stub, in grpc-js callback style. */
 export type UnaryMethod = (

@@ -6,6 +6,8 @@
 import os from 'node:os';
 import { status } from '@grpc/grpc-js';
 import { localError } from './client-error.js';
+import { DTYPE_SIZE } from '../tensor/tensor.js';
+import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type WireTensorMessage } from '../tensor/wire-dtype.js';
 
 /** Element types of the protocol. */
 export type DType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
@@ -39,25 +41,11 @@ export interface WireTensorOut {
 }
 
 /** The Tensor message as received (int64 fields as decimal strings). */
-export interface WireTensorIn {
-  name: string;
-  dtype: string;
-  shape: (string | number)[];
-  raw: Buffer;
-  floatData: number[];
-  int64Data: (string | number)[];
-  int32Data: number[];
-  boolData: boolean[];
-}
+export type WireTensorIn = WireTensorMessage;
 
-const ENUM_OF: Readonly<Record<DType, string>> = {
-  float32: 'DATA_TYPE_FLOAT32', float16: 'DATA_TYPE_FLOAT16', int64: 'DATA_TYPE_INT64',
-  int32: 'DATA_TYPE_INT32', uint8: 'DATA_TYPE_UINT8', bool: 'DATA_TYPE_BOOL',
-};
-const DTYPE_OF_ENUM: Readonly<Record<string, DType>> = Object.fromEntries(Object.entries(ENUM_OF).map(([d, e]) => [e, d as DType]));
-
-/** Bytes per element. */
-const SIZE: Readonly<Record<DType, number>> = { float32: 4, float16: 2, int64: 8, int32: 4, uint8: 1, bool: 1 };
+const ENUM_OF = DTYPE_TO_WIRE;
+const DTYPE_OF_ENUM = WIRE_TO_DTYPE;
+const SIZE = DTYPE_SIZE;
 
 /** The typed array class that holds each dtype. */
 const ARRAY_OF: Readonly<Record<DType, new (n: number) => TypedArray>> = {

@@ -5,27 +5,12 @@
  */
 import { InferenceError } from '../errors/index.js';
 import { DTYPE_SIZE, elementCount, formatShape, type DType, type HostTensor } from '../tensor/tensor.js';
+import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type WireTensorMessage } from '../tensor/wire-dtype.js';
 
-/** The Tensor message as @grpc/proto-loader decodes it (camelCase, int64 as string). */
-export interface WireTensorMessage {
-  name: string;
-  dtype: string;
-  shape: (string | number)[];
-  raw: Buffer;
-  floatData: number[];
-  int64Data: (string | number)[];
-  int32Data: number[];
-  boolData: boolean[];
-}
+export type { WireTensorMessage } from '../tensor/wire-dtype.js';
 
-const FROM_ENUM: Readonly<Record<string, DType>> = {
-  DATA_TYPE_FLOAT32: 'float32', DATA_TYPE_FLOAT16: 'float16', DATA_TYPE_INT64: 'int64',
-  DATA_TYPE_INT32: 'int32', DATA_TYPE_UINT8: 'uint8', DATA_TYPE_BOOL: 'bool',
-};
-const TO_ENUM: Readonly<Record<DType, string>> = {
-  float32: 'DATA_TYPE_FLOAT32', float16: 'DATA_TYPE_FLOAT16', int64: 'DATA_TYPE_INT64',
-  int32: 'DATA_TYPE_INT32', uint8: 'DATA_TYPE_UINT8', bool: 'DATA_TYPE_BOOL',
-};
+const FROM_ENUM = WIRE_TO_DTYPE;
+const TO_ENUM = DTYPE_TO_WIRE;
 
 /** Largest tensor a request may carry (bytes): protects memory from absurd shapes. */
 const MAX_TENSOR_BYTES = 256 * 1024 * 1024;

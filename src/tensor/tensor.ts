@@ -36,11 +36,14 @@ export function rowBytes(dtype: DType, shape: readonly number[]): number {
   return elementCount(shape.slice(1)) * DTYPE_SIZE[dtype];
 }
 
-/** Concatenates tensors of identical dtype and non-batch shape along dim 0. */
-export function concatRows(parts: readonly HostTensor[]): HostTensor {
+/**
+ * Concatenates tensors of identical dtype and non-batch shape along dim 0. A single part is returned as is
+ * unless `fresh` asks for a new buffer the caller owns (the batcher hands it to a worker thread).
+ */
+export function concatRows(parts: readonly HostTensor[], fresh = false): HostTensor {
   const first = parts[0];
   if (!first) throw new Error('concatRows needs at least one tensor');
-  if (parts.length === 1) return first;
+  if (parts.length === 1 && !fresh) return first;
   let rows = 0;
   let bytes = 0;
   for (const p of parts) { rows += p.shape[0] ?? 0; bytes += p.data.byteLength; }
