@@ -18,6 +18,7 @@ import { costTable, type CostAssumptions } from './report/cost-model.js';
 import { batchingCharts } from './report/charts.js';
 import { markdownReport } from './report/markdown-report.js';
 import type { BenchResults, MachineInfo } from './report/bench-results.js';
+import { SERVICE_DEFAULTS } from '../src/config/service-config.js';
 
 /** Facts about this machine. */
 export function machineInfo(): MachineInfo {
@@ -48,7 +49,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
         zipf = r.traffic;
         const replica = r.measurements.find((m) => m.config.startsWith('L1+L2 (new replica'));
         if (replica?.cacheHitRate !== undefined && replica.cacheHitRate < 0.95) {
-          notes.push(`A fresh replica with a warm Redis L2 hit only ${(replica.cacheHitRate * 100).toFixed(1)}% although every row it was asked for is in Redis: L2 reads are probably missing their deadline (HUB_REDIS_READ_TIMEOUT_MS, default 5 ms) and counting as misses. The bench passes its environment to the servers: rerun with HUB_REDIS_READ_TIMEOUT_MS=200 to check.`);
+          notes.push(`A fresh replica with a warm Redis L2 hit only ${(replica.cacheHitRate * 100).toFixed(1)}% although every row it was asked for is in Redis: L2 reads are probably missing their deadline (HUB_REDIS_READ_TIMEOUT_MS, default ${SERVICE_DEFAULTS.cache.redisReadTimeoutMs} ms) and counting as misses. The bench passes its environment to the servers: rerun with HUB_REDIS_READ_TIMEOUT_MS=200 to check.`);
         }
         if (ctx.tool !== 'ghz') notes.push('Cache scenario driven by the node:http2 sequence driver (h2load repeats one body, ghz not installed): its calls/s are bounded by the Node client, not the server; hit rates and CPU per prediction are unaffected.');
         break;
