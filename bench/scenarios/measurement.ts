@@ -20,15 +20,9 @@ export interface ServerCounters {
   readonly singleFlightShared: number;
 }
 
-/** A measured point as stored in results JSON. */
-export interface Measurement {
-  readonly scenario: string;
-  /** Server configuration compared (e.g. "adaptive", "L1+L2"). */
-  readonly config: string;
-  readonly model: string;
-  readonly variant: string;
-  readonly rowsPerRequest: number;
-  readonly concurrency: number;
+/** A measured point as stored in results JSON: its PointSpec (config = server configuration compared,
+ * e.g. "adaptive", "L1+L2") plus what was measured. */
+export interface Measurement extends PointSpec {
   readonly load: LoadResult;
   /** Successful calls per second (client completed minus errors). */
   readonly okPerSecond: number;
