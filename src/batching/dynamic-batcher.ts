@@ -15,7 +15,7 @@
  * Deadlines and cancellation reach the queue: an expired or cancelled request leaves before its batch runs.
  */
 import { performance } from 'node:perf_hooks';
-import { InferenceError } from '../errors/index.js';
+import { InferenceError, isInferenceError } from '../errors/index.js';
 import { metrics } from '../metrics/metrics.js';
 import { concatRows, rowBytes, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { InferenceEngine } from '../engine/inference-engine.js';
@@ -234,6 +234,15 @@ export class DynamicBatcher {
       }
     }
     if (live.length === 0) { this.#notifyIfIdle(); return; }
+    this.#run(live, false);
+  }
+
+  /**
+   * Runs entries as one engine batch and splits the result back. When a merged batch fails in the engine
+   * (e.g. one caller's token id is out of the embedding's range), every request is re-run alone, so only
+   * the request that causes the failure gets the error and the others in its batch still get answers.
+   */
+  #run(live: Entry[], isolated: boolean): void {
     const names = Object.keys((live[0] as Entry).sub.inputs);
     const batchInputs: Record<string, HostTensor> = {};
     for (const n of names) batchInputs[n] = concatRows(live.map((e) => e.sub.inputs[n] as HostTensor), true);
@@ -265,6 +274,10 @@ export class DynamicBatcher {
         row += e.sub.rows;
       }
     }, (err: Error) => {
+      if (!isolated && live.length > 1 && isInferenceError(err, 'ENGINE_FAILURE')) {
+        for (const e of live) this.#run([e], true);
+        return;
+      }
       for (const e of live) e.reject(err);
     }).finally(() => {
       this.#inFlight--;

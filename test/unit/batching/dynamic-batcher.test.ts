@@ -3,7 +3,7 @@ import { DynamicBatcher, type BatchingPolicy } from '../../../src/batching/dynam
 import { BatchScheduler } from '../../../src/batching/batch-scheduler.js';
 import type { EngineRunResult, InferenceEngine } from '../../../src/engine/inference-engine.js';
 import type { HostTensor, NamedTensors } from '../../../src/tensor/tensor.js';
-import { isInferenceError } from '../../../src/errors/index.js';
+import { InferenceError, isInferenceError } from '../../../src/errors/index.js';
 
 /** A deterministic engine: output = input * 2 (+ row count as second output), runs finish when released. */
 class FakeEngine implements InferenceEngine {
@@ -23,8 +23,10 @@ class FakeEngine implements InferenceEngine {
     const x = inputs['x'] as HostTensor;
     const rows = x.shape[0] as number;
     this.runs.push({ key, rows, widths: [x.shape[1] as number] });
-    this.#busy++;
     const f = new Float32Array(new Uint8Array(x.data).buffer).map((v) => v * 2);
+    // A negative value poisons the whole run, as an out-of-range token id does in ONNX Runtime.
+    if (f.some((v) => v < 0)) return Promise.reject(new InferenceError('ENGINE_FAILURE', 'poisoned input'));
+    this.#busy++;
     const result: EngineRunResult = { outputs: { y: { dtype: 'float32', shape: [...x.shape], data: new Uint8Array(f.buffer) } }, computeUs: 100 };
     return new Promise((resolve) => {
       const finish = (): void => {
@@ -179,6 +181,20 @@ describe('DynamicBatcher', () => {
     await tick(40);
     await expired;
     expect(engine.runs).toHaveLength(0);
+  });
+
+  it('re-runs a failed merged batch request by request so only the failing request gets the error', async () => {
+    engine.auto = true;
+    const b = make(engine, 'window', { maxQueueDelayMs: 5 });
+    const [good1, bad, good2] = await Promise.allSettled([
+      b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 }),
+      b.submit({ inputs: rowsOf([[-1, 1]]), rows: 1 }),
+      b.submit({ inputs: rowsOf([[3, 3]]), rows: 1 }),
+    ]);
+    expect(engine.runs.map((r) => r.rows)).toEqual([3, 1, 1, 1]);
+    expect(good1.status === 'fulfilled' && floats(good1.value.outputs['y']!)).toEqual([2, 2]);
+    expect(good2.status === 'fulfilled' && floats(good2.value.outputs['y']!)).toEqual([6, 6]);
+    expect(bad.status === 'rejected' && isInferenceError(bad.reason, 'ENGINE_FAILURE')).toBe(true);
   });
 
   it('rejects requests with more rows than maxBatchSize', async () => {
