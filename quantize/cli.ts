@@ -21,7 +21,7 @@ const USAGE = `usage: npm run quantize -- <model dir | model.onnx> [options]
   --exclude-op-types Conv,...  keep these op types FP32
   --calibration file.jsonl     static: calibration rows, one JSON object per line {"<input>": [[...row...], ...]}
                                (default: 256 rows from the model config's "sample" generator)
-  --calibration-method minmax|percentile   (default minmax)   --percentile 99.99
+  --calibration-method minmax|percentile|entropy   (default minmax)   --percentile 99.99
   --validation-rows N          rows compared against FP32 (default 512)
   --gate-min-cosine X  --gate-min-top1 X  --gate-max-rel-l2 X   accuracy gate (default 0.999 / 0.99 / 0.05)
   --out file.onnx              output (default: model.int8.onnx beside the input)
@@ -104,8 +104,7 @@ async function main(argv: string[]): Promise<number> {
   const mode = values.mode ?? 'dynamic';
   if (mode !== 'dynamic' && mode !== 'static') throw new QuantizeError(`--mode must be dynamic or static, got "${mode}"`);
   const method = values['calibration-method'] ?? 'minmax';
-  if (method === 'entropy') throw new QuantizeError('--calibration-method entropy is not implemented; use minmax or percentile');
-  if (method !== 'minmax' && method !== 'percentile') throw new QuantizeError(`--calibration-method must be minmax or percentile, got "${method}"`);
+  if (method !== 'minmax' && method !== 'percentile' && method !== 'entropy') throw new QuantizeError(`--calibration-method must be minmax, percentile or entropy, got "${method}"`);
   if (values['per-channel'] && values['per-tensor']) throw new QuantizeError('give --per-channel or --per-tensor, not both');
   const modelFile = modelFileOf(target);
   const o: PipelineOptions = {

@@ -4,8 +4,9 @@
  * with a DequantizeLinear (per channel or per tensor). ONNX Runtime turns the QDQ pairs into integer kernels.
  *
  * Calibration runs the FP32 model with the activation tensors exposed as extra graph outputs and collects
- * their ranges: MinMax (observed min/max, asymmetric) or Percentile (symmetric, clipped at a percentile of
- * |x|, robust to outliers). Entropy (KL) calibration is not implemented.
+ * their ranges: MinMax (observed min/max, asymmetric), Percentile (symmetric, clipped at a percentile of
+ * |x|, robust to outliers) or Entropy (symmetric, the clipping threshold whose 128-level quantized histogram
+ * of |x| is closest to the original in KL divergence, as TensorRT's calibrator does).
  */
 import ort from 'onnxruntime-node';
 import type { SingleBar } from 'cli-progress';
@@ -18,7 +19,7 @@ import { QuantizeError, type QuantizeOutcome } from './dynamic-quantizer.js';
 import { SESSION_OPTIONS, toFeeds } from './verify.js';
 
 /** Calibration methods. */
-export type CalibrationMethod = 'minmax' | 'percentile';
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
 
 /** Options of static quantization. */
 export interface StaticQuantizeOptions {
@@ -80,13 +81,19 @@ export async function calibrate(model: ModelProto, data: Readonly<Record<string,
         const x = v[i] as number;
         if (x < r.min) r.min = x;
         if (x > r.max) r.max = x;
-        if (o.method === 'percentile' && i % stride === 0 && s.length < MAX_SAMPLES) s.push(Math.abs(x));
+        if (o.method !== 'minmax' && i % stride === 0 && s.length < MAX_SAMPLES) s.push(Math.abs(x));
       }
     }
     bar?.increment();
   }
   bar?.stop();
   await session.release();
+  if (o.method === 'entropy') {
+    for (const a of acts) {
+      const t = entropyThreshold(samples.get(a)!);
+      ranges.set(a, { min: -t, max: t });
+    }
+  }
   if (o.method === 'percentile') {
     for (const a of acts) {
       const s = samples.get(a)!.sort((x, y) => x - y);
@@ -95,6 +102,65 @@ export async function calibrate(model: ModelProto, data: Readonly<Record<string,
     }
   }
   return ranges;
+}
+
+/** Normalizes a histogram and moves a little mass onto its empty bins so KL stays finite. */
+function smooth(h: Float64Array, eps = 1e-4): Float64Array {
+  let sum = 0;
+  let zeros = 0;
+  for (const v of h) { sum += v; if (v === 0) zeros++; }
+  const nonzero = h.length - zeros;
+  const out = new Float64Array(h.length);
+  if (sum === 0 || nonzero === 0) return out.fill(1 / h.length);
+  const take = (eps * zeros) / nonzero;
+  for (let k = 0; k < h.length; k++) out[k] = h[k] === 0 ? eps : (h[k] as number) / sum - take;
+  return out;
+}
+
+/** KL(P || Q) of two smoothed distributions. */
+function klDivergence(p: Float64Array, q: Float64Array): number {
+  let kl = 0;
+  for (let k = 0; k < p.length; k++) {
+    const pk = p[k] as number;
+    if (pk > 0) kl += pk * Math.log(pk / Math.max(q[k] as number, 1e-12));
+  }
+  return kl;
+}
+
+/**
+ * KL-divergence calibration over samples of |x|: builds a 2048-bin histogram, and for each candidate
+ * threshold folds the tail into the last kept bin (P), squeezes the kept bins without the tail into 128
+ * levels and spreads them back over their non-empty bins (Q), and keeps the threshold with the smallest
+ * KL(P || Q): clipping too much loses the tail, clipping too little wastes resolution on the bulk.
+ */
+export function entropyThreshold(absValues: readonly number[], bins = 2048, levels = 128): number {
+  let max = 0;
+  for (const v of absValues) if (v > max) max = v;
+  if (max === 0) return 1e-8;
+  const width = max / bins;
+  const hist = new Float64Array(bins);
+  for (const v of absValues) hist[Math.min(bins - 1, Math.floor(v / width))]! += 1;
+  let bestI = bins;
+  let bestKl = Infinity;
+  for (let i = levels; i <= bins; i += 8) {
+    const p = hist.slice(0, i);
+    let tail = 0;
+    for (let k = i; k < bins; k++) tail += hist[k] as number;
+    p[i - 1] = (p[i - 1] as number) + tail;
+    const q = new Float64Array(i);
+    const step = i / levels;
+    for (let j = 0; j < levels; j++) {
+      const start = Math.floor(j * step);
+      const end = j === levels - 1 ? i : Math.floor((j + 1) * step);
+      let total = 0;
+      let nonzero = 0;
+      for (let k = start; k < end; k++) { total += hist[k] as number; if ((hist[k] as number) > 0) nonzero++; }
+      for (let k = start; k < end; k++) if ((hist[k] as number) > 0) q[k] = total / nonzero;
+    }
+    const kl = klDivergence(smooth(p), smooth(q));
+    if (kl < bestKl) { bestKl = kl; bestI = i; }
+  }
+  return bestI * width;
 }
 
 function int8(name: string, dims: number[], values: Int8Array): TensorProto {
