@@ -1,6 +1,9 @@
 /**
- * Shares the engine's idle slots among the batchers fairly: when a worker frees up, the batcher whose
- * oldest request has waited longest goes first (so a busy model cannot starve a quiet one).
+ * Shares the engine's slots among the batchers fairly. When a slot frees, the batcher that has used the
+ * least engine time goes first (start-time fair queueing over measured compute time): a model flooding the
+ * engine with long batches cannot starve a quiet model, which gets the next free slot however long the
+ * flood's queue is. A batcher that was idle joins at the current virtual clock, so it cannot bank idle time
+ * and then monopolise the engine.
  */
 import type { InferenceEngine } from '../engine/inference-engine.js';
 
@@ -12,37 +15,77 @@ export interface SchedulableQueue {
   onEngineIdle(): void;
 }
 
-/** One per engine: fans idle notifications out to batchers, oldest waiter first. */
+/** A batcher's link to the scheduler. */
+export interface SchedulerHandle {
+  /** The queue went from empty to non-empty. */
+  activated(): void;
+  /** The queue is empty. */
+  deactivated(): void;
+  /** A batch of this queue used `ms` of engine time. */
+  charge(ms: number): void;
+  /** Leaves the scheduler. */
+  unregister(): void;
+}
+
+interface Member {
+  readonly q: SchedulableQueue;
+  /** Engine time used (ms), on the scheduler's virtual clock. */
+  vtime: number;
+  active: boolean;
+}
+
+/** One per engine: fans idle notifications out to batchers, least-served first. */
 export class BatchScheduler {
-  readonly #queues = new Set<SchedulableQueue>();
+  readonly #members = new Set<Member>();
   readonly #engine: InferenceEngine;
   readonly #unsubscribe: () => void;
+  /** The virtual time of the last batcher served: where a newly active batcher starts. */
+  #clock = 0;
 
   constructor(engine: InferenceEngine) {
     this.#engine = engine;
     this.#unsubscribe = engine.onIdle(() => this.#dispatchIdle());
   }
 
-  /** Registers a batcher; returns the unregister function. */
-  register(q: SchedulableQueue): () => void {
-    this.#queues.add(q);
-    return () => this.#queues.delete(q);
+  /** Registers a batcher. */
+  register(q: SchedulableQueue): SchedulerHandle {
+    const m: Member = { q, vtime: this.#clock, active: false };
+    this.#members.add(m);
+    return {
+      activated: () => {
+        if (m.active) return;
+        m.active = true;
+        m.vtime = Math.max(m.vtime, this.#clock);
+      },
+      deactivated: () => { m.active = false; },
+      charge: (ms) => {
+        m.vtime += ms;
+        this.#clock = Math.max(this.#clock, Math.min(m.vtime, this.#minActive() ?? m.vtime));
+      },
+      unregister: () => { this.#members.delete(m); },
+    };
+  }
+
+  #minActive(): number | undefined {
+    let min: number | undefined;
+    for (const m of this.#members) if (m.active && (min === undefined || m.vtime < min)) min = m.vtime;
+    return min;
   }
 
   #dispatchIdle(): void {
-    const waiting = [...this.#queues]
-      .map((q) => ({ q, t: q.oldestArrival() }))
-      .filter((x): x is { q: SchedulableQueue; t: number } => x.t !== undefined)
-      .sort((a, b) => a.t - b.t);
-    for (const { q } of waiting) {
+    const waiting = [...this.#members]
+      .map((m) => ({ m, t: m.q.oldestArrival() }))
+      .filter((x): x is { m: Member; t: number } => x.t !== undefined)
+      .sort((a, b) => a.m.vtime - b.m.vtime || a.t - b.t);
+    for (const { m } of waiting) {
       if (this.#engine.idleSlots() === 0) return;
-      q.onEngineIdle();
+      m.q.onEngineIdle();
     }
   }
 
   /** Stops listening to the engine. */
   close(): void {
     this.#unsubscribe();
-    this.#queues.clear();
+    this.#members.clear();
   }
 }

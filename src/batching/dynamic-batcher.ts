@@ -3,23 +3,30 @@
  * bounded FIFO; rows of requests with identical non-batch shapes are concatenated along dim 0, run as one
  * engine batch, and split back exactly.
  *
+ * Admission control (DESIGN "work waits in exactly one bounded place"): this queue is the ONLY place rows
+ * wait. A batch leaves it only when an engine slot can start it now, so the engine never holds a second,
+ * hidden queue where deadlines, cancellation and maxQueueSize would not apply. A request is refused at once
+ * (QUEUE_FULL, or OVERLOADED when the measured drain rate says the rows ahead of it cannot be answered before
+ * its deadline) instead of waiting to fail, and a request whose deadline would pass before its batch could
+ * finish is dropped at dispatch, unrun.
+ *
  * Policies (Triton's dynamic_batching, made adaptive; see DESIGN "batching policy must be adaptive"):
  * - `adaptive`: dispatch at once when an engine slot is idle (low load, low latency); while every slot is
- *   busy, rows accumulate and leave as one batch the moment a slot frees (high load, big batches). A full
- *   batch (maxBatchSize rows) always leaves at once. The window (maxQueueDelayMs, opened by the oldest
- *   request) only matters when something else holds the slots: a request past its window leaves with the
- *   first free slot; the batcher itself never holds a request while a slot is idle.
- * - `window`: the plain fixed window: dispatch when the batch is full or the oldest request has waited
- *   maxQueueDelayMs, whether or not the engine is idle (the benchmark's comparison point).
- * - `off`: every request runs alone, immediately.
+ *   busy, rows accumulate and leave as one batch the moment a slot frees (high load, big batches). The
+ *   batcher never holds a request while a slot is idle.
+ * - `window`: the plain fixed window: a batch leaves when it is full or the oldest request has waited
+ *   maxQueueDelayMs (and a slot is free), whether or not the engine was idle earlier (the benchmark's
+ *   comparison point).
+ * - `off`: every request runs alone, as soon as a slot is free.
  * Deadlines and cancellation reach the queue: an expired or cancelled request leaves before its batch runs.
  */
 import { performance } from 'node:perf_hooks';
 import { InferenceError, isInferenceError } from '../errors/index.js';
 import { metrics } from '../metrics/metrics.js';
-import { concatRows, rowBytes, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
+import { concatRows, sliceRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { InferenceEngine } from '../engine/inference-engine.js';
-import type { BatchScheduler } from './batch-scheduler.js';
+import type { BatchScheduler, SchedulerHandle } from './batch-scheduler.js';
+import { ServiceRate } from './service-rate.js';
 
 /** Batching policy. */
 export type BatchingPolicy = 'off' | 'window' | 'adaptive';
@@ -43,7 +50,10 @@ export interface DynamicBatcherOptions {
 export interface BatchSubmission {
   readonly inputs: NamedTensors;
   readonly rows: number;
-  /** Absolute deadline in ms since the epoch (Date.now()), if any. */
+  /**
+   * Absolute deadline in ms since the epoch (Date.now()), if any. Read at every check, so an owner that
+   * shares these rows with later waiters (single-flight) may move it later while the rows wait.
+   */
   readonly deadline?: number | undefined;
   readonly signal?: AbortSignal | undefined;
 }
@@ -64,6 +74,8 @@ interface Entry {
   readonly resolve: (r: BatchResult) => void;
   readonly reject: (e: Error) => void;
   cleanup: () => void;
+  /** Runs alone: its merged batch failed in the engine, so it is re-run by itself to find the culprit. */
+  solo: boolean;
 }
 
 function shapeKeyOf(inputs: NamedTensors): string {
@@ -73,23 +85,29 @@ function shapeKeyOf(inputs: NamedTensors): string {
   }).join('|');
 }
 
+function expired(sub: BatchSubmission, now: number): boolean {
+  return sub.deadline !== undefined && now >= sub.deadline;
+}
+
 /** A per-variant dynamic batcher over an InferenceEngine. */
 export class DynamicBatcher {
   readonly #o: DynamicBatcherOptions;
   readonly #engine: InferenceEngine;
   readonly #queue: Entry[] = [];
+  readonly #rate: ServiceRate;
+  readonly #handle: SchedulerHandle;
   #queuedRows = 0;
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerDue = 0;
   #closed = false;
   readonly #idleWaiters: (() => void)[] = [];
-  readonly #unregister: () => void;
 
   constructor(options: DynamicBatcherOptions, engine: InferenceEngine, scheduler: BatchScheduler) {
     this.#o = options;
     this.#engine = engine;
-    this.#unregister = scheduler.register(this);
+    this.#rate = new ServiceRate(() => engine.capacity());
+    this.#handle = scheduler.register(this);
   }
 
   /** The options in force. */
@@ -112,31 +130,55 @@ export class DynamicBatcher {
       metrics.dropped.inc({ model: this.#o.model, reason: 'queue_full' });
       return Promise.reject(new InferenceError('QUEUE_FULL', `queue of ${this.#o.key} is full (${this.#queuedRows} of maxQueueSize ${this.#o.maxQueueSize} rows waiting); retry with backoff`));
     }
-    if (sub.signal?.aborted) return Promise.reject(this.#abortError(sub));
+    if (sub.signal?.aborted || expired(sub, Date.now())) return Promise.reject(this.#abortError(sub));
+    const refusal = this.#admission(sub);
+    if (refusal) return Promise.reject(refusal);
     return new Promise<BatchResult>((resolve, reject) => {
-      const entry: Entry = { sub, shapeKey: shapeKeyOf(sub.inputs), arrival: performance.now(), resolve, reject, cleanup: () => undefined };
+      const entry: Entry = { sub, shapeKey: shapeKeyOf(sub.inputs), arrival: performance.now(), resolve, reject, cleanup: () => undefined, solo: false };
       if (sub.signal) {
         const onAbort = (): void => this.#drop(entry, this.#abortError(sub));
         sub.signal.addEventListener('abort', onAbort, { once: true });
         entry.cleanup = () => sub.signal?.removeEventListener('abort', onAbort);
       }
-      this.#queue.push(entry);
-      this.#queuedRows += sub.rows;
-      metrics.queueDepth.inc({ model: this.#o.model }, sub.rows);
+      this.#enqueue(entry, false);
       this.#pump();
     });
   }
 
+  /**
+   * Refuses a request whose deadline the queue cannot meet, judged from the rows ahead of it and the drain
+   * rate measured on this host. Only when something is ahead of it: an idle engine always gets to try.
+   */
+  #admission(sub: BatchSubmission): InferenceError | undefined {
+    if (sub.deadline === undefined) return undefined;
+    if (this.#queuedRows === 0 && this.#engine.idleSlots() > 0) return undefined;
+    const waitMs = this.#rate.waitMs(this.#queuedRows, sub.rows);
+    if (waitMs === undefined) return undefined;
+    const leftMs = sub.deadline - Date.now();
+    if (waitMs <= leftMs) return undefined;
+    metrics.dropped.inc({ model: this.#o.model, reason: 'overloaded' });
+    const rate = Math.round(this.#rate.drainRowsPerSecond);
+    return new InferenceError('OVERLOADED', `${this.#o.key} cannot answer before the deadline: ${this.#queuedRows} rows are queued ahead${rate > 0 ? ` and it drains about ${rate} rows/s` : ''}, an estimated ${Math.round(waitMs)} ms, but the deadline is ${Math.max(0, Math.round(leftMs))} ms away; retry later or on another replica`);
+  }
+
+  #enqueue(entry: Entry, atHead: boolean): void {
+    if (this.#queue.length === 0) this.#handle.activated();
+    if (atHead) this.#queue.unshift(entry); else this.#queue.push(entry);
+    this.#queuedRows += entry.sub.rows;
+    metrics.queueDepth.inc({ model: this.#o.model }, entry.sub.rows);
+  }
+
   #abortError(sub: BatchSubmission): InferenceError {
-    if (sub.deadline !== undefined && Date.now() >= sub.deadline) {
+    if (expired(sub, Date.now())) {
       return new InferenceError('DEADLINE_EXCEEDED', `deadline passed while queued for ${this.#o.key}; the request was not run`);
     }
     return new InferenceError('CANCELLED', `request cancelled while queued for ${this.#o.key}; it was not run`);
   }
 
+  /** Removes a queued entry and fails it (a running one is left alone: its rows are already being computed). */
   #drop(entry: Entry, err: InferenceError): void {
     const i = this.#queue.indexOf(entry);
-    if (i < 0) return; // already dispatched: its batch result will simply go unread
+    if (i < 0) return;
     this.#queue.splice(i, 1);
     this.#queuedRows -= entry.sub.rows;
     metrics.queueDepth.dec({ model: this.#o.model }, entry.sub.rows);
@@ -158,17 +200,16 @@ export class DynamicBatcher {
 
   #pump(): void {
     const now = performance.now();
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && this.#engine.idleSlots() > 0) {
       const head = this.#queue[0] as Entry;
-      if (this.#closed || this.#o.policy === 'off') {
-        this.#dispatch(this.#closed ? this.#take() : [this.#queue.shift() as Entry]);
+      if (head.solo || this.#closed || this.#o.policy === 'off') {
+        this.#dispatch(head.solo || this.#o.policy === 'off' ? [this.#queue.shift() as Entry] : this.#take());
         continue;
       }
-      const full = this.#rowsReady(head.shapeKey) >= this.#o.maxBatchSize;
-      const expired = now - head.arrival >= this.#o.maxQueueDelayMs;
-      const idle = this.#engine.idleSlots() > 0;
-      const go = this.#o.policy === 'window' ? full || expired : full || idle;
-      if (!go) break;
+      if (this.#o.policy === 'window') {
+        const full = this.#rowsReady(head.shapeKey) >= this.#o.maxBatchSize;
+        if (!full && now - head.arrival < this.#o.maxQueueDelayMs) break;
+      }
       this.#dispatch(this.#take());
     }
     this.#armTimer(now);
@@ -178,7 +219,7 @@ export class DynamicBatcher {
   #rowsReady(shapeKey: string): number {
     let rows = 0;
     for (const e of this.#queue) {
-      if (e.shapeKey !== shapeKey) continue;
+      if (e.shapeKey !== shapeKey || e.solo) continue;
       if (rows + e.sub.rows > this.#o.maxBatchSize) return this.#o.maxBatchSize;
       rows += e.sub.rows;
     }
@@ -192,7 +233,7 @@ export class DynamicBatcher {
     let rows = 0;
     for (let i = 0; i < this.#queue.length;) {
       const e = this.#queue[i] as Entry;
-      if (e.shapeKey === head.shapeKey && rows + e.sub.rows <= this.#o.maxBatchSize) {
+      if (e.shapeKey === head.shapeKey && !e.solo && rows + e.sub.rows <= this.#o.maxBatchSize) {
         picked.push(e);
         rows += e.sub.rows;
         this.#queue.splice(i, 1);
@@ -206,12 +247,11 @@ export class DynamicBatcher {
 
   #armTimer(now: number): void {
     const head = this.#queue[0];
-    if (!head || this.#o.policy === 'off') {
+    // Only the fixed window waits on a clock; every other wait ends when a slot frees (the scheduler wakes us).
+    if (!head || this.#o.policy !== 'window' || now - head.arrival >= this.#o.maxQueueDelayMs) {
       if (this.#timer) { clearTimeout(this.#timer); this.#timer = undefined; }
       return;
     }
-    // adaptive: a request past its window waits only for a slot (the scheduler wakes us); no timer needed.
-    if (this.#o.policy === 'adaptive' && now - head.arrival >= this.#o.maxQueueDelayMs) return;
     const due = head.arrival + this.#o.maxQueueDelayMs;
     if (this.#timer && this.#timerDue === due) return;
     if (this.#timer) clearTimeout(this.#timer);
@@ -219,30 +259,38 @@ export class DynamicBatcher {
     this.#timer = setTimeout(() => { this.#timer = undefined; this.#pump(); }, Math.max(0, due - now));
   }
 
+  /**
+   * Takes entries out of the queue and starts them as one batch. An entry that was cancelled, or whose
+   * deadline would pass before this batch is expected to finish, is failed here and never computed.
+   */
   #dispatch(entries: Entry[]): void {
     const now = Date.now();
+    const rows = entries.reduce((s, e) => s + e.sub.rows, 0);
+    const finishAt = now + this.#rate.computeMs(rows);
     const live: Entry[] = [];
     for (const e of entries) {
       this.#queuedRows -= e.sub.rows;
       metrics.queueDepth.dec({ model: this.#o.model }, e.sub.rows);
-      e.cleanup();
-      if (e.sub.signal?.aborted || (e.sub.deadline !== undefined && now >= e.sub.deadline)) {
-        metrics.dropped.inc({ model: this.#o.model, reason: e.sub.signal?.aborted && !(e.sub.deadline !== undefined && now >= e.sub.deadline) ? 'cancelled' : 'deadline' });
-        e.reject(this.#abortError(e.sub));
+      const cancelled = e.sub.signal?.aborted === true && !expired(e.sub, now);
+      if (cancelled || expired(e.sub, finishAt)) {
+        metrics.dropped.inc({ model: this.#o.model, reason: cancelled ? 'cancelled' : 'deadline' });
+        e.cleanup();
+        e.reject(cancelled ? this.#abortError(e.sub) : new InferenceError('DEADLINE_EXCEEDED', `the deadline would pass before a batch of ${this.#o.key} could finish; the request was not run`));
       } else {
         live.push(e);
       }
     }
     if (live.length === 0) { this.#notifyIfIdle(); return; }
-    this.#run(live, false);
+    this.#run(live);
   }
 
   /**
-   * Runs entries as one engine batch and splits the result back. When a merged batch fails in the engine
-   * (e.g. one caller's token id is out of the embedding's range), every request is re-run alone, so only
-   * the request that causes the failure gets the error and the others in its batch still get answers.
+   * Runs entries as one engine batch and splits the result back. When a merged batch fails in the engine,
+   * its requests go back to the head of this queue marked solo and are re-run one by one (still through
+   * the queue, so deadlines, cancellation and the slot rule keep applying): only the request that causes
+   * the failure gets the error, and the others in its batch still get answers.
    */
-  #run(live: Entry[], isolated: boolean): void {
+  #run(live: Entry[]): void {
     const names = Object.keys((live[0] as Entry).sub.inputs);
     const batchInputs: Record<string, HostTensor> = {};
     for (const n of names) batchInputs[n] = concatRows(live.map((e) => e.sub.inputs[n] as HostTensor), true);
@@ -251,47 +299,60 @@ export class DynamicBatcher {
     const labels = { model: this.#o.model, variant: this.#o.variant };
     this.#engine.run(this.#o.key, batchInputs, true).then((res) => {
       const doneAt = performance.now();
+      this.#rate.recordBatch(batchRows, res.computeUs / 1000, doneAt, this.#queuedRows > 0);
+      this.#handle.charge(res.computeUs / 1000);
       metrics.executions.inc(labels);
       metrics.inferenceRows.inc(labels, batchRows);
       metrics.batchSize.observe(labels, batchRows);
       metrics.computeDuration.observe(labels, res.computeUs / 1e6);
+      const wallNow = Date.now();
       let row = 0;
       for (const e of live) {
+        e.cleanup();
         const outputs: Record<string, HostTensor> = {};
         try {
           for (const [name, t] of Object.entries(res.outputs)) {
             if (t.shape[0] !== batchRows) throw new InferenceError('ENGINE_FAILURE', `output ${name} has ${t.shape[0]} rows for a batch of ${batchRows}`);
-            const rb = rowBytes(t.dtype, t.shape);
-            outputs[name] = { dtype: t.dtype, shape: [e.sub.rows, ...t.shape.slice(1)], data: t.data.subarray(row * rb, (row + e.sub.rows) * rb) };
+            outputs[name] = sliceRows(t, row, e.sub.rows);
           }
         } catch (err) {
           e.reject(err as Error);
           continue;
+        } finally {
+          row += e.sub.rows;
         }
+        // Rows nobody will read: the caller left while they ran. Admission keeps this at zero under overload.
+        if (e.sub.signal?.aborted || expired(e.sub, wallNow)) metrics.wastedRows.inc({ model: this.#o.model }, e.sub.rows);
         const queueUs = Math.max(0, Math.round((doneAt - e.arrival) * 1000) - res.computeUs);
         metrics.queueDuration.observe({ model: this.#o.model }, queueUs / 1e6);
         e.resolve({ outputs, queueUs, computeUs: res.computeUs, batchSize: batchRows });
-        row += e.sub.rows;
       }
     }, (err: Error) => {
-      if (!isolated && live.length > 1 && isInferenceError(err, 'ENGINE_FAILURE')) {
-        for (const e of live) this.#run([e], true);
+      if (live.length > 1 && isInferenceError(err, 'ENGINE_FAILURE')) {
+        for (let i = live.length - 1; i >= 0; i--) {
+          const e = live[i] as Entry;
+          e.solo = true;
+          this.#enqueue(e, true);
+        }
+        this.#pump();
         return;
       }
-      for (const e of live) e.reject(err);
+      for (const e of live) { e.cleanup(); e.reject(err); }
     }).finally(() => {
+      // No pump here: the freed slot is the scheduler's to give (fair share), via the engine's idle event.
       this.#inFlight--;
       this.#notifyIfIdle();
     });
   }
 
   #notifyIfIdle(): void {
+    if (this.#queue.length === 0) this.#handle.deactivated();
     if (this.#queue.length === 0 && this.#inFlight === 0) {
       for (const w of this.#idleWaiters.splice(0)) w();
     }
   }
 
-  /** Dispatches everything queued now and resolves when nothing is queued or running (graceful shutdown). */
+  /** Dispatches everything queued (as slots free) and resolves when nothing is queued or running (graceful shutdown). */
   drain(): Promise<void> {
     this.#closed = true;
     this.#pump();
@@ -307,7 +368,7 @@ export class DynamicBatcher {
     for (const e of this.#queue.splice(0)) { e.cleanup(); e.reject(err); }
     metrics.queueDepth.dec({ model: this.#o.model }, this.#queuedRows);
     this.#queuedRows = 0;
-    this.#unregister();
+    this.#handle.unregister();
     this.#notifyIfIdle();
   }
 }

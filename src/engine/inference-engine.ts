@@ -30,12 +30,15 @@ export interface EngineRunResult {
 /** Runs batches on loaded variants. */
 export interface InferenceEngine {
   /**
-   * Runs one batch on any free worker (FIFO when all are busy). With `transferInputs` the caller hands the
+   * Runs one batch on any free worker (FIFO when all are busy; the batcher only calls it when a slot is idle,
+   * so batches never wait here). With `transferInputs` the caller hands the
    * input buffers over (they are detached afterwards); otherwise they are copied once.
    */
   run(key: string, inputs: NamedTensors, transferInputs?: boolean): Promise<EngineRunResult>;
   /** Workers with nothing running or queued. */
   idleSlots(): number;
+  /** Batches that can run at once (workers able to run). */
+  capacity(): number;
   /** Calls `listener` whenever a worker becomes idle; returns an unsubscribe function. */
   onIdle(listener: () => void): () => void;
 }

@@ -207,7 +207,9 @@ export class WorkerPool implements InferenceEngine {
           }
           job.resolve({ outputs, computeUs: reply.computeUs });
         } else if (reply.type === 'error') {
-          job.reject(new InferenceError('ENGINE_FAILURE', `ONNX Runtime failed to run ${job.key}: ${reply.message}`));
+          // ONNX Runtime's message names graph nodes and file paths: it goes to the log, never to a caller.
+          log.error({ variant: job.key, err: reply.message }, 'ONNX Runtime failed to run a batch');
+          job.reject(new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${job.key}; the inputs passed validation, so this is a server-side fault (details are in the server log)`));
         } else {
           job.reject(new InferenceError('ENGINE_FAILURE', `unexpected worker reply ${reply.type}`));
         }
@@ -223,6 +225,10 @@ export class WorkerPool implements InferenceEngine {
   #notifyIdle(): void {
     if (this.idleSlots() === 0) return;
     for (const l of this.#idleListeners) l();
+  }
+
+  capacity(): number {
+    return this.#slots.filter((s) => s.ready).length;
   }
 
   idleSlots(): number {

@@ -15,6 +15,7 @@ export const ERROR_CODES = Object.freeze({
   SHUTTING_DOWN: { grpc: status.UNAVAILABLE, doc: 'the server is draining and accepts no new work' },
   WORKER_CRASHED: { grpc: status.UNAVAILABLE, doc: 'the engine worker running the batch died; it has been replaced, retry' },
   QUEUE_FULL: { grpc: status.RESOURCE_EXHAUSTED, doc: 'the model queue holds maxQueueSize rows already' },
+  OVERLOADED: { grpc: status.RESOURCE_EXHAUSTED, doc: 'refused at once: the rows queued ahead, at the drain rate measured on this host, would not be answered before the deadline' },
   DEADLINE_EXCEEDED: { grpc: status.DEADLINE_EXCEEDED, doc: 'the deadline passed while the request was queued; it never ran' },
   CANCELLED: { grpc: status.CANCELLED, doc: 'the caller cancelled; the request was dropped from the queue' },
   UNAUTHENTICATED: { grpc: status.UNAUTHENTICATED, doc: 'an admin RPC was called without a valid token' },

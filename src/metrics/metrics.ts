@@ -47,8 +47,12 @@ export const metrics = {
     labelNames: ['model'] as const, registers: [registry],
   }),
   dropped: new Counter({
-    name: 'hub_queue_dropped_total', help: 'Requests dropped from the queue before running (deadline, cancelled, full)',
+    name: 'hub_queue_dropped_total', help: 'Requests refused or dropped before running (queue_full, overloaded, deadline, cancelled)',
     labelNames: ['model', 'reason'] as const, registers: [registry],
+  }),
+  wastedRows: new Counter({
+    name: 'hub_wasted_rows_total', help: 'Rows computed whose caller had already gone (deadline passed or cancelled while the batch ran)',
+    labelNames: ['model'] as const, registers: [registry],
   }),
   cacheRequests: new Counter({
     name: 'hub_cache_requests_total', help: 'Cache row lookups by tier (l1, l2) and result (hit, miss)',

@@ -7,9 +7,9 @@ import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
 import { concatRows, sliceRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { CachedRow, PredictionCache, RowCacheOptions } from '../cache/prediction-cache.js';
-import type { BatchResult } from '../batching/dynamic-batcher.js';
 import type { ModelRepository, VariantName, VariantRequest } from '../repository/model-repository.js';
 import { resolveOutputs, validateInputs } from './validate-inputs.js';
+import { SingleFlight, type SharedSubmission } from './single-flight.js';
 
 const log = moduleLogger('predictor');
 
@@ -40,23 +40,21 @@ export interface PredictAnswer {
 
 interface Timing { queueUs: number; computeUs: number; batchSize: number }
 
+/** A computed row and the timing of the batch it ran in. */
+interface ComputedRow { readonly row: CachedRow; readonly timing: Timing }
+
 /** Runs predictions through cache, single-flight and batcher. */
 export class Predictor {
   readonly #repo: ModelRepository;
   readonly #cache: PredictionCache | undefined;
-  readonly #inflight = new Map<string, Promise<{ row: CachedRow; timing: Timing }>>();
+  readonly #flights = new SingleFlight<ComputedRow>();
 
   constructor(repo: ModelRepository, cache: PredictionCache | undefined) {
     this.#repo = repo;
     this.#cache = cache;
   }
 
-  /** Rows currently being computed for single-flight (tests and metrics). */
-  get inflightRows(): number {
-    return this.#inflight.size;
-  }
-
-  /** Answers one request. */
+  /** Answers one request: resolve the model, validate, answer cached rows, compute the missing ones, store them. */
   async predict(call: PredictCall): Promise<PredictAnswer> {
     if (!call.model) throw new InferenceError('INVALID_REQUEST', 'field "model" is required');
     const resolved = await this.#repo.resolve(call.model, call.version, call.variant);
@@ -64,79 +62,44 @@ export class Predictor {
     const rows = validateInputs(cfg, call.inputs);
     const outputNames = resolveOutputs(cfg, call.outputs);
     const deadline = call.deadline ?? (cfg.dynamicBatching.defaultTimeoutMs > 0 ? Date.now() + cfg.dynamicBatching.defaultTimeoutMs : undefined);
-    const submit = (inputs: NamedTensors, n: number): Promise<BatchResult> =>
-      resolved.batcher.submit({ inputs, rows: n, deadline, signal: call.signal });
     const base = { model: resolved.name, version: resolved.version, variant: resolved.variant };
-
     const cache = this.#cache;
     if (!cache || !cfg.cache.enabled || call.cache === 'bypass') {
-      const r = await submit(call.inputs, rows);
+      const r = await resolved.batcher.submit({ inputs: call.inputs, rows, deadline, signal: call.signal });
       return { ...base, outputs: pick(r.outputs, outputNames), queueUs: r.queueUs, computeUs: r.computeUs, batchSize: r.batchSize, cachedRows: 0 };
     }
 
     const opts: RowCacheOptions = { ttlSeconds: cfg.cache.ttlSeconds, policy: call.cache === 'refresh' ? 'refresh' : 'default' };
     const keys = cache.rowKeys({ model: resolved.name, version: resolved.version, variant: resolved.variant, outputs: outputNames }, call.inputs, rows);
-    const hits: (CachedRow | undefined)[] = opts.policy === 'refresh' ? new Array<CachedRow | undefined>(rows).fill(undefined) : await cache.getRows(resolved.name, keys, opts);
-
+    const hits = opts.policy === 'refresh' ? new Array<CachedRow | undefined>(rows).fill(undefined) : await cache.getRows(resolved.name, keys, opts);
+    const missing: number[] = [];
+    hits.forEach((h, i) => { if (!h) missing.push(i); });
     const rowsOut: (CachedRow | undefined)[] = [...hits];
-    const waits: Promise<void>[] = [];
-    const owned: number[] = [];
     const timing: Timing = { queueUs: 0, computeUs: 0, batchSize: 0 };
-    const merge = (t: Timing): void => {
-      timing.queueUs = Math.max(timing.queueUs, t.queueUs);
-      timing.computeUs = Math.max(timing.computeUs, t.computeUs);
-      timing.batchSize = Math.max(timing.batchSize, t.batchSize);
-    };
-    const ownedInRequest = new Map<string, number>();
-    for (let i = 0; i < rows; i++) {
-      if (rowsOut[i]) continue;
-      const key = keys[i] as string;
-      const shared = this.#inflight.get(key);
-      if (shared && opts.policy === 'default') {
-        metrics.singleFlightShared.inc({ model: resolved.name });
-        waits.push(shared.then((s) => { rowsOut[i] = s.row; merge(s.timing); }));
-        continue;
-      }
-      const dup = ownedInRequest.get(key);
-      if (dup !== undefined) { waits.push(Promise.resolve().then(() => this.#inflight.get(key)!.then((s) => { rowsOut[i] = s.row; merge(s.timing); }))); continue; }
-      ownedInRequest.set(key, i);
-      owned.push(i);
-    }
-
-    if (owned.length > 0) {
-      const settlers = new Map<string, { resolve: (v: { row: CachedRow; timing: Timing }) => void; reject: (e: Error) => void }>();
-      for (const i of owned) {
-        const key = keys[i] as string;
-        const p = new Promise<{ row: CachedRow; timing: Timing }>((resolve, reject) => settlers.set(key, { resolve, reject }));
-        p.catch(() => undefined); // waiters handle their own rejection
-        this.#inflight.set(key, p);
-      }
-      const subInputs = owned.length === rows ? call.inputs : gatherRows(call.inputs, owned);
-      try {
-        const r = await submit(subInputs, owned.length);
+    if (missing.length > 0) {
+      // The rows this request must compute itself: one batcher submission, shared with later identical rows.
+      const compute = async (indices: number[], shared: SharedSubmission): Promise<ComputedRow[]> => {
+        const inputs = indices.length === rows ? call.inputs : gatherRows(call.inputs, indices.map((j) => missing[j] as number));
+        const r = await resolved.batcher.submit({ inputs, rows: indices.length, get deadline() { return shared.deadline; }, signal: shared.signal });
         const t: Timing = { queueUs: r.queueUs, computeUs: r.computeUs, batchSize: r.batchSize };
-        merge(t);
-        const stored: { key: string; row: CachedRow }[] = [];
-        owned.forEach((i, j) => {
-          const row: Record<string, HostTensor> = {};
-          for (const n of outputNames) row[n] = copyRow(r.outputs[n] as HostTensor, j);
-          rowsOut[i] = row;
-          stored.push({ key: keys[i] as string, row });
-          settlers.get(keys[i] as string)?.resolve({ row, timing: t });
-        });
-        cache.setRows(resolved.name, stored, opts);
-      } catch (e) {
-        for (const s of settlers.values()) s.reject(e as Error);
-        throw e;
-      } finally {
-        for (const i of owned) this.#inflight.delete(keys[i] as string);
-      }
+        const computed = indices.map((_, j) => ({ row: copyRow(r.outputs, outputNames, j), timing: t }));
+        cache.setRows(resolved.name, indices.map((j, n) => ({ key: keys[missing[j] as number] as string, row: (computed[n] as ComputedRow).row })), opts);
+        return computed;
+      };
+      const got = await this.#flights.run(missing.map((i) => keys[i] as string), { deadline, signal: call.signal }, compute, {
+        join: opts.policy === 'default',
+        onShared: (n) => metrics.singleFlightShared.inc({ model: resolved.name }, n),
+      });
+      got.forEach((c, j) => {
+        rowsOut[missing[j] as number] = c.row;
+        timing.queueUs = Math.max(timing.queueUs, c.timing.queueUs);
+        timing.computeUs = Math.max(timing.computeUs, c.timing.computeUs);
+        timing.batchSize = Math.max(timing.batchSize, c.timing.batchSize);
+      });
     }
-    if (waits.length > 0) await Promise.all(waits);
-
     const outputs: Record<string, HostTensor> = {};
     for (const n of outputNames) outputs[n] = concatRows(rowsOut.map((r) => (r as CachedRow)[n] as HostTensor));
-    const cachedRows = hits.filter((h) => h !== undefined).length;
+    const cachedRows = rows - missing.length;
     if (cachedRows > 0) log.debug({ model: resolved.name, cachedRows, rows, requestId: call.requestId }, 'rows answered from cache');
     return { ...base, outputs, ...timing, cachedRows };
   }
@@ -152,10 +115,14 @@ function pick(outputs: Readonly<Record<string, HostTensor>>, names: readonly str
   return out;
 }
 
-/** One row as its own tensor with its own buffer (cache entries must not pin a whole batch's output). */
-function copyRow(t: HostTensor, row: number): HostTensor {
-  const s = sliceRows(t, row, 1);
-  return { dtype: s.dtype, shape: s.shape, data: new Uint8Array(s.data) };
+/** One row of the requested outputs, each with its own buffer (a cache entry must not pin a whole batch's output). */
+function copyRow(outputs: Readonly<Record<string, HostTensor>>, names: readonly string[], row: number): CachedRow {
+  const out: Record<string, HostTensor> = {};
+  for (const [n, t] of Object.entries(pick(outputs, names))) {
+    const s = sliceRows(t, row, 1);
+    out[n] = { dtype: s.dtype, shape: s.shape, data: new Uint8Array(s.data) };
+  }
+  return out;
 }
 
 function gatherRows(inputs: NamedTensors, rows: readonly number[]): Record<string, HostTensor> {

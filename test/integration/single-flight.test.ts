@@ -1,5 +1,6 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
+import { status } from '@grpc/grpc-js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tempRepo, type TempRepo } from '../helpers/model-repo.js';
 import { referenceRun, maxRelDiff, responseFloats, wireInputs } from '../helpers/reference.js';
@@ -46,5 +47,30 @@ describe('single-flight', () => {
     expect(v.length).toBe(3);
     expect(v[0]).toBe(v[1]);
     expect(v[1]).toBe(v[2]);
+  });
+
+  it('answers a follower with a long deadline when the leader of its shared row times out', async () => {
+    const inputs = sampleInputs(cfg, 1, 79);
+    const before = await computed();
+    // The row waits out the 150 ms window; the leader's 60 ms deadline passes first.
+    const leader = srv.call('Predict', { model: MODEL, variant: 'VARIANT_FP32', inputs: wireInputs(inputs) }, { deadlineMs: 60 });
+    await new Promise((r) => setTimeout(r, 10));
+    const follower = srv.call('Predict', { model: MODEL, variant: 'VARIANT_FP32', inputs: wireInputs(inputs) }, { deadlineMs: 30_000 });
+    const [l, f] = await Promise.allSettled([leader, follower]);
+    expect(l.status === 'rejected' && l.reason.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(f.status).toBe('fulfilled');
+    const ref = await referenceRun(path.resolve('models/lead-scoring/1/model.onnx'), inputs);
+    expect(maxRelDiff(responseFloats((f as PromiseFulfilledResult<any>).value.outputs[0]), ref['probability']!)).toBeLessThan(1e-4);
+    expect(await computed()).toBe(before + 1);
+  });
+
+  it('never runs a shared row once every waiter has gone', async () => {
+    const inputs = sampleInputs(cfg, 1, 80);
+    const before = await computed();
+    const calls = [40, 60].map((ms) => srv.call('Predict', { model: MODEL, variant: 'VARIANT_FP32', inputs: wireInputs(inputs) }, { deadlineMs: ms }));
+    const settled = await Promise.allSettled(calls);
+    expect(settled.every((s) => s.status === 'rejected' && s.reason.code === status.DEADLINE_EXCEEDED)).toBe(true);
+    await new Promise((r) => setTimeout(r, 250)); // past the window: the batch would have run by now
+    expect(await computed()).toBe(before);
   });
 });

@@ -13,6 +13,8 @@ class FakeEngine implements InferenceEngine {
   #busy = 0;
   #listeners = new Set<() => void>();
   auto: boolean;
+  /** What each run reports as its compute time. */
+  computeUs = 100;
 
   constructor(slots = 1, auto = false) {
     this.slots = slots;
@@ -27,7 +29,7 @@ class FakeEngine implements InferenceEngine {
     // A negative value poisons the whole run, as an out-of-range token id does in ONNX Runtime.
     if (f.some((v) => v < 0)) return Promise.reject(new InferenceError('ENGINE_FAILURE', 'poisoned input'));
     this.#busy++;
-    const result: EngineRunResult = { outputs: { y: { dtype: 'float32', shape: [...x.shape], data: new Uint8Array(f.buffer) } }, computeUs: 100 };
+    const result: EngineRunResult = { outputs: { y: { dtype: 'float32', shape: [...x.shape], data: new Uint8Array(f.buffer) } }, computeUs: this.computeUs };
     return new Promise((resolve) => {
       const finish = (): void => {
         this.#busy--;
@@ -46,6 +48,10 @@ class FakeEngine implements InferenceEngine {
 
   idleSlots(): number {
     return Math.max(0, this.slots - this.#busy);
+  }
+
+  capacity(): number {
+    return this.slots;
   }
 
   onIdle(listener: () => void): () => void {
@@ -99,7 +105,7 @@ describe('DynamicBatcher', () => {
     expect(res.every((r) => r.batchSize === 3)).toBe(true);
   });
 
-  it('dispatches a full batch (maxBatchSize rows) at once even with the engine busy', async () => {
+  it('dispatches a full batch (maxBatchSize rows) at once when a slot is free, before the window ends', async () => {
     const b = make(engine, 'window', { maxBatchSize: 4, maxQueueDelayMs: 10_000 });
     const ps = [0, 1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, 0]]), rows: 1 }));
     expect(engine.runs.map((r) => r.rows)).toEqual([4]);
@@ -228,5 +234,78 @@ describe('DynamicBatcher', () => {
     await tick();
     engine.release();
     await fromA;
+  });
+
+  it('never hands the engine more batches than it has idle slots: the rest wait in the bounded queue', async () => {
+    const b = make(engine, 'adaptive', { maxBatchSize: 2, maxQueueSize: 6 });
+    const accepted = [0, 1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, 0], [i, 1]]), rows: 2 }));
+    // Full batches too: a full batch waits for a slot like any other, so maxQueueSize is reached.
+    expect(engine.runs).toHaveLength(1);
+    expect(b.queuedRows).toBe(6);
+    await expect(b.submit({ inputs: rowsOf([[9, 9], [9, 9]]), rows: 2 })).rejects.toSatisfy((e) => isInferenceError(e, 'QUEUE_FULL'));
+    for (let i = 0; i < 4; i++) { engine.release(); await tick(); }
+    await Promise.all(accepted);
+    expect(engine.runs.map((r) => r.rows)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('refuses at once (OVERLOADED) a request whose deadline the measured drain rate cannot meet', async () => {
+    const b = make(engine, 'off');
+    const ps = [1, 2, 3, 4].map((i) => b.submit({ inputs: rowsOf([[i, i]]), rows: 1 }));
+    // Two completions 30 ms apart while backlogged teach the batcher ~30 ms per row.
+    await tick(30); engine.release(); await tick();
+    await tick(30); engine.release(); await tick();
+    expect(b.queuedRows).toBe(1);
+    const t0 = Date.now();
+    await expect(b.submit({ inputs: rowsOf([[5, 5]]), rows: 1, deadline: Date.now() + 20 }))
+      .rejects.toSatisfy((e) => isInferenceError(e, 'OVERLOADED') && /rows are queued ahead/.test((e as Error).message));
+    expect(Date.now() - t0).toBeLessThan(15); // refused at once, not after waiting for the deadline
+    const patient = b.submit({ inputs: rowsOf([[6, 6]]), rows: 1, deadline: Date.now() + 10_000 });
+    for (let i = 0; i < 3; i++) { engine.release(); await tick(); }
+    await Promise.all([...ps, patient]);
+  });
+
+  it('drops at dispatch, unrun, a request whose deadline would pass before its batch could finish', async () => {
+    engine.computeUs = 50_000;
+    const b = make(engine, 'adaptive');
+    const first = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    engine.release();
+    await first; // the batcher now knows a batch of 1 takes ~50 ms
+    await tick();
+    await expect(b.submit({ inputs: rowsOf([[2, 2]]), rows: 1, deadline: Date.now() + 20 }))
+      .rejects.toSatisfy((e) => isInferenceError(e, 'DEADLINE_EXCEEDED'));
+    expect(engine.runs).toHaveLength(1);
+  });
+
+  it('re-runs the requests of a failed merged batch through its own queue, one slot at a time', async () => {
+    const b = make(engine, 'window', { maxQueueDelayMs: 5 });
+    const all = Promise.allSettled([1, -1, 3].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 })));
+    await tick(20);
+    // The poisoned batch of 3 failed; its requests are back in the queue, and only one runs at a time.
+    expect(engine.runs.map((r) => r.rows)).toEqual([3, 1]);
+    expect(b.queuedRows).toBe(2);
+    engine.release(); await tick();
+    engine.release(); await tick();
+    const [a, bad, c] = await all;
+    expect(a.status).toBe('fulfilled');
+    expect(c.status).toBe('fulfilled');
+    expect(bad.status === 'rejected' && isInferenceError(bad.reason, 'ENGINE_FAILURE')).toBe(true);
+  });
+
+  it('gives a quiet model the next free slot ahead of a flooding model\'s older queue (fair share)', async () => {
+    const scheduler = new BatchScheduler(engine);
+    engine.computeUs = 200_000;
+    const opts = { variant: 'fp32', policy: 'off' as const, maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 };
+    const flood = new DynamicBatcher({ ...opts, key: 'flood/1/fp32', model: 'flood' }, engine, scheduler);
+    const quiet = new DynamicBatcher({ ...opts, key: 'quiet/1/fp32', model: 'quiet' }, engine, scheduler);
+    const floods = [0, 1, 2, 3, 4].map((i) => flood.submit({ inputs: rowsOf([[i, i]]), rows: 1 }));
+    await tick(5);
+    const q = quiet.submit({ inputs: rowsOf([[7, 7]]), rows: 1 });
+    engine.release();
+    await tick();
+    expect(engine.runs.map((r) => r.key)).toEqual(['flood/1/fp32', 'quiet/1/fp32']);
+    engine.release();
+    expect(floats((await q).outputs['y']!)).toEqual([14, 14]);
+    for (let i = 0; i < 4; i++) { await tick(); engine.release(); }
+    await Promise.all(floods);
   });
 });
