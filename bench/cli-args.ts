@@ -4,7 +4,9 @@ import { COST_DEFAULTS, type CostAssumptions } from './report/cost-model.js';
 import type { BenchMode } from './scenarios/bench-context.js';
 
 /** Scenario names, in run order. */
-export const SCENARIOS = ['batching', 'variant', 'cache', 'mixed', 'limits'] as const;
+export const SCENARIOS = ['batching', 'variant', 'cache', 'mixed', 'limits', 'overload'] as const;
+/** What runs when no scenario is named: everything but the overload flood, which is asked for by name. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'overload');
 /** One scenario name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -24,7 +26,7 @@ export interface BenchArgs {
 
 /** Usage text. */
 export const USAGE = `usage: npm run bench -- [scenario...] [--quick|--full] [options]
-scenarios: ${SCENARIOS.join(', ')} (default: all)
+scenarios: ${SCENARIOS.join(', ')} (default: all but overload)
   --quick            short points, fewer configurations (default; under 2 minutes)
   --full             publishable run (10 s points, all modes, 60 s mixed workload)
   --tool T           auto (ghz if on PATH, else h2load), ghz or h2load
@@ -60,7 +62,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const tool = values.tool ?? 'auto';
   if (tool !== 'auto' && tool !== 'ghz' && tool !== 'h2load') throw new Error(`--tool: expected auto, ghz or h2load, got "${tool}"`);
   return {
-    scenarios: positionals.length ? SCENARIOS.filter((s) => positionals.includes(s)) : [...SCENARIOS],
+    scenarios: positionals.length ? SCENARIOS.filter((s) => positionals.includes(s)) : [...DEFAULT_SCENARIOS],
     mode: values.full ? 'full' : 'quick',
     tool,
     modelRepository: values.models ?? 'models',

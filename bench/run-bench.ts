@@ -2,6 +2,7 @@
  * The bench as a library: run scenarios against freshly started servers, then write the results JSON,
  * the Markdown report and its SVG charts. bench/run.ts is the CLI over it; the smoke test calls it too.
  */
+import { runOverloadScenario, type OverloadResult } from './scenarios/overload-scenario.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
   const measurements: Measurement[] = [];
   let engine: EnginePoint[] = [];
   let zipf: ZipfTraffic | undefined;
+  let overload: OverloadResult | undefined;
   const notes: string[] = [];
   for (const [i, s] of scenarios.entries()) {
     ctx.progress(`== scenario ${i + 1}/${scenarios.length}: ${s}`);
@@ -55,6 +57,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
         break;
       }
       case 'mixed': measurements.push(...await runMixedScenario(ctx)); break;
+      case 'overload': overload = await runOverloadScenario(ctx); break;
       case 'limits':
         measurements.push(...await runTransportCeiling(ctx));
         engine = await runEngineCeiling(ctx);
@@ -68,7 +71,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
   const costConcurrency = ctx.settings.concurrencies.includes(COST_CONCURRENCY) ? COST_CONCURRENCY : Math.max(...ctx.settings.concurrencies);
   return {
     startedAt, finishedAt: new Date().toISOString(), mode: ctx.mode, tool: ctx.tool, scenarios, workers: ctx.workers,
-    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}),
+    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}), ...(overload ? { overload } : {}),
     costAssumptions: cost, cost: costTable(measurements, cost, costConcurrency), costConcurrency, notes,
   };
 }

@@ -1,5 +1,6 @@
 /** The results file bench/results/<timestamp>.json: everything measured plus the context to read it. */
 import type { EnginePoint } from '../engine/engine-ceiling.js';
+import type { OverloadResult } from '../scenarios/overload-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
 import type { ZipfTraffic } from '../scenarios/cache-scenario.js';
 import type { CostAssumptions, CostLine } from './cost-model.js';
@@ -24,6 +25,8 @@ export interface BenchResults {
   readonly measurements: readonly Measurement[];
   readonly engine: readonly EnginePoint[];
   readonly zipf?: ZipfTraffic;
+  /** The overload scenario's outcome, when it ran. */
+  readonly overload?: OverloadResult;
   readonly costAssumptions: CostAssumptions;
   readonly cost: readonly CostLine[];
   readonly costConcurrency: number;

@@ -1,4 +1,5 @@
 /** Renders a BenchResults as the Markdown report (tables; charts are SVG files next to it). */
+import { overloadMarkdown } from '../scenarios/overload-scenario.js';
 import { MIXED_P95_TARGET_MS } from '../scenarios/mixed-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
 import { PLAN_CLAIM } from './cost-model.js';
@@ -24,6 +25,8 @@ export function markdownReport(r: BenchResults, charts?: { throughput: string; p
   out.push(`Run ${r.startedAt} -> ${r.finishedAt}; load tool **${r.tool}**; ${r.workers} engine workers per server; ` +
     `${r.machine.logicalCpus} logical CPUs (${r.machine.cpuModel}); Node ${r.machine.node}. The load generator runs on the same machine ` +
     'and competes with the server for CPU: absolute figures are lower bounds of a dedicated host.', '');
+
+  if (r.overload) out.push(overloadMarkdown(r.overload));
 
   const batching = ms.filter((m) => m.scenario === 'batching');
   if (batching.length) {

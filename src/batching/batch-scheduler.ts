@@ -37,13 +37,11 @@ interface Member {
 /** One per engine: fans idle notifications out to batchers, least-served first. */
 export class BatchScheduler {
   readonly #members = new Set<Member>();
-  readonly #engine: InferenceEngine;
   readonly #unsubscribe: () => void;
   /** The virtual time of the last batcher served: where a newly active batcher starts. */
   #clock = 0;
 
   constructor(engine: InferenceEngine) {
-    this.#engine = engine;
     this.#unsubscribe = engine.onIdle(() => this.#dispatchIdle());
   }
 
@@ -77,10 +75,8 @@ export class BatchScheduler {
       .map((m) => ({ m, t: m.q.oldestArrival() }))
       .filter((x): x is { m: Member; t: number } => x.t !== undefined)
       .sort((a, b) => a.m.vtime - b.m.vtime || a.t - b.t);
-    for (const { m } of waiting) {
-      if (this.#engine.idleSlots() === 0) return;
-      m.q.onEngineIdle();
-    }
+    // Each batcher checks the slots of its own variant (a tiny variant has its own main-thread slot).
+    for (const { m } of waiting) m.q.onEngineIdle();
   }
 
   /** Stops listening to the engine. */

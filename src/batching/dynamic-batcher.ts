@@ -78,6 +78,13 @@ interface Entry {
   solo: boolean;
 }
 
+/** Admission refuses when the estimated wait times this exceeds the time left: estimates are averages. */
+const ADMISSION_MARGIN = 1.25;
+/** At dispatch, a request is dropped unless its deadline leaves this many times the batch's expected compute... */
+const DISPATCH_MARGIN = 1.5;
+/** ...plus this much (ms) for the trip to the worker and back. */
+const DISPATCH_SLACK_MS = 5;
+
 function shapeKeyOf(inputs: NamedTensors): string {
   return Object.keys(inputs).sort().map((n) => {
     const t = inputs[n] as HostTensor;
@@ -106,7 +113,7 @@ export class DynamicBatcher {
   constructor(options: DynamicBatcherOptions, engine: InferenceEngine, scheduler: BatchScheduler) {
     this.#o = options;
     this.#engine = engine;
-    this.#rate = new ServiceRate(() => engine.capacity());
+    this.#rate = new ServiceRate(() => engine.capacity(options.key));
     this.#handle = scheduler.register(this);
   }
 
@@ -151,11 +158,11 @@ export class DynamicBatcher {
    */
   #admission(sub: BatchSubmission): InferenceError | undefined {
     if (sub.deadline === undefined) return undefined;
-    if (this.#queuedRows === 0 && this.#engine.idleSlots() > 0) return undefined;
+    if (this.#queuedRows === 0 && this.#engine.idleSlots(this.#o.key) > 0) return undefined;
     const waitMs = this.#rate.waitMs(this.#queuedRows, sub.rows);
     if (waitMs === undefined) return undefined;
     const leftMs = sub.deadline - Date.now();
-    if (waitMs <= leftMs) return undefined;
+    if (waitMs * ADMISSION_MARGIN <= leftMs) return undefined;
     metrics.dropped.inc({ model: this.#o.model, reason: 'overloaded' });
     const rate = Math.round(this.#rate.drainRowsPerSecond);
     return new InferenceError('OVERLOADED', `${this.#o.key} cannot answer before the deadline: ${this.#queuedRows} rows are queued ahead${rate > 0 ? ` and it drains about ${rate} rows/s` : ''}, an estimated ${Math.round(waitMs)} ms, but the deadline is ${Math.max(0, Math.round(leftMs))} ms away; retry later or on another replica`);
@@ -200,7 +207,7 @@ export class DynamicBatcher {
 
   #pump(): void {
     const now = performance.now();
-    while (this.#queue.length > 0 && this.#engine.idleSlots() > 0) {
+    while (this.#queue.length > 0 && this.#engine.idleSlots(this.#o.key) > 0) {
       const head = this.#queue[0] as Entry;
       if (head.solo || this.#closed || this.#o.policy === 'off') {
         this.#dispatch(head.solo || this.#o.policy === 'off' ? [this.#queue.shift() as Entry] : this.#take());
@@ -266,7 +273,9 @@ export class DynamicBatcher {
   #dispatch(entries: Entry[]): void {
     const now = Date.now();
     const rows = entries.reduce((s, e) => s + e.sub.rows, 0);
-    const finishAt = now + this.#rate.computeMs(rows);
+    // With a margin: a batch runs longer than its average when the cores are contended, and its answer still
+    // has to cross back to the main thread.
+    const finishAt = now + DISPATCH_MARGIN * this.#rate.computeMs(rows) + DISPATCH_SLACK_MS;
     const live: Entry[] = [];
     for (const e of entries) {
       this.#queuedRows -= e.sub.rows;

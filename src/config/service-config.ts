@@ -21,6 +21,9 @@ export const SERVICE_DEFAULTS = Object.freeze({
   batching: undefined as BatchingMode | undefined,
   workers: Math.max(1, os.availableParallelism()),
   intraOpThreads: 1,
+  // 1 ms: a batch that computes within it costs less on the main thread than the worker hop, and blocks the
+  // event loop no longer than a slow GC pause.
+  inlineMaxComputeUs: 1000,
   executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',
   preloadTop: 10,
   logLevel: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
@@ -56,6 +59,7 @@ export const ServiceConfigSchema = z.object({
   batching: BatchingModeSchema.optional(),
   workers: z.coerce.number().int().min(1).max(256).default(SERVICE_DEFAULTS.workers),
   intraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.intraOpThreads),
+  inlineMaxComputeUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.inlineMaxComputeUs),
   executionProvider: z.enum(['auto', 'cpu', 'cuda']).default(SERVICE_DEFAULTS.executionProvider),
   preloadTop: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.preloadTop),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(SERVICE_DEFAULTS.logLevel),
@@ -92,6 +96,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_BATCHING: 'batching',
   HUB_WORKERS: 'workers',
   HUB_INTRA_OP_THREADS: 'intraOpThreads',
+  HUB_INLINE_MAX_COMPUTE_US: 'inlineMaxComputeUs',
   HUB_EXECUTION_PROVIDER: 'executionProvider',
   HUB_PRELOAD_TOP: 'preloadTop',
   HUB_LOG_LEVEL: 'logLevel',

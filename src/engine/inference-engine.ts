@@ -35,10 +35,10 @@ export interface InferenceEngine {
    * input buffers over (they are detached afterwards); otherwise they are copied once.
    */
   run(key: string, inputs: NamedTensors, transferInputs?: boolean): Promise<EngineRunResult>;
-  /** Workers with nothing running or queued. */
-  idleSlots(): number;
-  /** Batches that can run at once (workers able to run). */
-  capacity(): number;
+  /** Slots free to start a batch of variant `key` now (workers, or the main-thread slot of a tiny variant). */
+  idleSlots(key: string): number;
+  /** Batches of variant `key` that can run at once. */
+  capacity(key: string): number;
   /** Calls `listener` whenever a worker becomes idle; returns an unsubscribe function. */
   onIdle(listener: () => void): () => void;
 }

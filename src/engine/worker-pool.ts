@@ -13,6 +13,7 @@ import { metrics } from '../metrics/metrics.js';
 import type { DType, HostTensor, NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult, InferenceEngine, LoadedVariantInfo, VariantLoadSpec } from './inference-engine.js';
 import type { FromWorker, ToWorker, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
+import { MainThreadRunner } from './main-thread-runner.js';
 
 const log = moduleLogger('engine');
 
@@ -20,6 +21,22 @@ const log = moduleLogger('engine');
 export interface WorkerPoolOptions {
   readonly workers: number;
   readonly session: WorkerSessionOptions;
+  /**
+   * A CPU variant whose first INLINE_SAMPLE_RUNS warm batches (warm-up included, every batch size) all computed
+   * within this many microseconds moves to the main thread; 0 keeps every variant on the workers.
+   */
+  readonly inlineMaxComputeUs?: number;
+}
+
+/** Warm batches measured before deciding whether a variant is tiny enough for the main thread. */
+const INLINE_SAMPLE_RUNS = 6;
+
+interface InlineProbe {
+  /** Workers that ran the variant once already: each worker's first run is a cold start and not counted. */
+  readonly warmWorkers: Set<number>;
+  runs: number;
+  maxUs: number;
+  decided: boolean;
 }
 
 interface Job {
@@ -76,6 +93,8 @@ export class WorkerPool implements InferenceEngine {
   #closed = false;
   #fallbackLogged = false;
   readonly #script: string;
+  readonly #main = new MainThreadRunner();
+  readonly #probes = new Map<string, InlineProbe>();
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -163,11 +182,48 @@ export class WorkerPool implements InferenceEngine {
   /** Releases a variant's sessions in every worker. */
   async unload(key: string): Promise<void> {
     this.#variants.delete(key);
+    this.#probes.delete(key);
+    await this.#main.unload(key);
     await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
   }
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
+    if (this.#main.has(key) && !this.#main.busy) {
+      return this.#main.run(key, inputs).catch((e: Error) => {
+        log.error({ variant: key, err: e.message }, 'ONNX Runtime failed to run a batch on the main thread');
+        throw new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${key}; the inputs passed validation, so this is a server-side fault (details are in the server log)`);
+      }).finally(() => this.#notifyIdle());
+    }
     return this.#enqueue(key, inputs, undefined, transferInputs);
+  }
+
+  /** Where a variant's batches run now: 'main-thread' or 'workers'. */
+  dispatchPath(key: string): 'main-thread' | 'workers' {
+    return this.#main.has(key) ? 'main-thread' : 'workers';
+  }
+
+  /** Feeds the measurement that may move a tiny variant to the main thread. */
+  #observe(key: string, worker: number, computeUs: number): void {
+    const limit = this.#options.inlineMaxComputeUs ?? 0;
+    if (limit <= 0 || this.#options.session.provider !== 'cpu') return;
+    let p = this.#probes.get(key);
+    if (!p) { p = { warmWorkers: new Set(), runs: 0, maxUs: 0, decided: false }; this.#probes.set(key, p); }
+    if (p.decided) return;
+    if (!p.warmWorkers.has(worker)) { p.warmWorkers.add(worker); return; }
+    p.runs += 1;
+    p.maxUs = Math.max(p.maxUs, computeUs);
+    if (p.runs < INLINE_SAMPLE_RUNS) return;
+    p.decided = true;
+    const spec = this.#variants.get(key);
+    if (p.maxUs > limit || !spec) return;
+    const maxUs = p.maxUs;
+    void this.#main.load(key, spec.modelPath, this.#options.session).then(
+      () => {
+        if (!this.#variants.has(key)) { void this.#main.unload(key); return; }
+        log.info({ variant: key, maxComputeUs: maxUs, limitUs: limit }, 'tiny variant: batches now run on the main thread (no worker hop)');
+      },
+      (e: Error) => log.warn({ variant: key, err: e.message }, 'could not create a main-thread session; the variant stays on the workers'),
+    );
   }
 
   /** Runs on one specific worker (warm-up must touch every worker's session). */
@@ -201,6 +257,7 @@ export class WorkerPool implements InferenceEngine {
     this.#send(slot, { type: 'run', id, key: job.key, inputs: job.inputs }, job.inputs.map((w) => w.buffer)).then(
       (reply) => {
         if (reply.type === 'result') {
+          this.#observe(job.key, slot.index, reply.computeUs);
           const outputs: Record<string, HostTensor> = {};
           for (const o of reply.outputs) {
             outputs[o.name] = { dtype: o.dtype as DType, shape: o.shape, data: new Uint8Array(o.buffer, o.byteOffset, o.byteLength) };
@@ -223,15 +280,16 @@ export class WorkerPool implements InferenceEngine {
   }
 
   #notifyIdle(): void {
-    if (this.idleSlots() === 0) return;
+    // Every listener checks the slots of its own variant: a main-thread slot may be free while workers are not.
     for (const l of this.#idleListeners) l();
   }
 
-  capacity(): number {
-    return this.#slots.filter((s) => s.ready).length;
+  capacity(key: string): number {
+    return this.#main.has(key) ? 1 : this.#slots.filter((s) => s.ready).length;
   }
 
-  idleSlots(): number {
+  idleSlots(key?: string): number {
+    if (key !== undefined && this.#main.has(key)) return this.#main.busy ? 0 : 1;
     let idle = 0;
     for (const s of this.#slots) if (s.ready && !s.busy) idle++;
     return Math.max(0, idle - this.#queue.length);
@@ -264,7 +322,7 @@ export class WorkerPool implements InferenceEngine {
     this.#closed = true;
     const err = new InferenceError('SHUTTING_DOWN', 'engine closed');
     for (const j of this.#queue.splice(0)) j.reject(err);
-    await Promise.all(this.#slots.map((s) => this.#stopWorker(s)));
+    await Promise.all([...this.#slots.map((s) => this.#stopWorker(s)), this.#main.close()]);
     metrics.workers.set(0);
   }
 }
