@@ -4,7 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
+import { createSession, toOrtTensor } from '../../src/engine/ort-session.js';
 
 /** What the parent sends. */
 export interface CeilingWorkerData {
@@ -19,20 +20,16 @@ export interface CeilingWorkerResult {
   readonly seconds: number;
 }
 
-function tensor(t: CeilingWorkerData['inputs'][number]): ort.Tensor {
-  const copy = new Uint8Array(t.bytes);
-  return t.dtype === 'int64'
-    ? new ort.Tensor('int64', new BigInt64Array(copy.buffer), t.shape)
-    : new ort.Tensor('float32', new Float32Array(copy.buffer), t.shape);
-}
 
 async function main(): Promise<void> {
   const data = workerData as CeilingWorkerData;
-  const session = await ort.InferenceSession.create(data.modelPath, {
-    graphOptimizationLevel: 'extended', intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', executionProviders: ['cpu'],
-  });
+  // The service's own session set-up (src/engine/ort-session.ts), as its workers run it: one intra-op thread.
+  const { session } = await createSession(data.modelPath, { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' });
   const feeds: Record<string, ort.Tensor> = {};
-  for (const t of data.inputs) feeds[t.name] = tensor(t);
+  for (const t of data.inputs) {
+    const copy = new Uint8Array(t.bytes);
+    feeds[t.name] = toOrtTensor(t.dtype, t.shape, copy.buffer, 0, copy.byteLength);
+  }
   for (let i = 0; i < 2; i++) await session.run(feeds); // warm-up: first runs allocate and tune
   let runs = 0;
   const start = performance.now();

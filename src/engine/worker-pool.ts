@@ -138,7 +138,7 @@ export class WorkerPool implements InferenceEngine {
     fresh.ready = false;
     this.#slots[slot.index] = fresh;
     void this.#reloadInto(fresh).then(
-      () => { fresh.ready = true; this.#drain(); },
+      () => { fresh.ready = true; this.#startQueued(); },
       (e: Error) => log.error({ worker: fresh.index, err: e.message }, 'replacement worker failed to load variants'),
     );
   }
@@ -237,11 +237,12 @@ export class WorkerPool implements InferenceEngine {
     for (const [name, t] of Object.entries(inputs)) wires.push(toWire(name, t, owned).wire);
     return new Promise<EngineRunResult>((resolve, reject) => {
       this.#queue.push({ key, inputs: wires, workerIndex, resolve, reject });
-      this.#drain();
+      this.#startQueued();
     });
   }
 
-  #drain(): void {
+  /** Starts queued jobs on idle workers. */
+  #startQueued(): void {
     for (const slot of this.#slots) {
       if (!slot.ready || slot.busy) continue;
       const i = this.#queue.findIndex((j) => j.workerIndex === undefined || j.workerIndex === slot.index);
@@ -274,7 +275,7 @@ export class WorkerPool implements InferenceEngine {
       (e: Error) => job.reject(e),
     ).finally(() => {
       if (slot.busy === job) slot.busy = undefined;
-      this.#drain();
+      this.#startQueued();
       this.#notifyIdle();
     });
   }

@@ -5,7 +5,7 @@
 import { InferenceError } from '../errors/index.js';
 import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
-import { concatRows, sliceRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
+import { concatRows, copyRows, gatherRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { CachedRow, PredictionCache, RowCacheOptions } from '../cache/prediction-cache.js';
 import type { ModelRepository, VariantName, VariantRequest } from '../repository/model-repository.js';
 import { resolveOutputs, validateInputs } from './validate-inputs.js';
@@ -79,7 +79,8 @@ export class Predictor {
     if (missing.length > 0) {
       // The rows this request must compute itself: one batcher submission, shared with later identical rows.
       const compute = async (indices: number[], shared: SharedSubmission): Promise<ComputedRow[]> => {
-        const inputs = indices.length === rows ? call.inputs : gatherRows(call.inputs, indices.map((j) => missing[j] as number));
+        const picked = indices.map((j) => missing[j] as number);
+        const inputs = indices.length === rows ? call.inputs : Object.fromEntries(Object.entries(call.inputs).map(([n, t]) => [n, gatherRows(t, picked)]));
         const r = await resolved.batcher.submit({ inputs, rows: indices.length, get deadline() { return shared.deadline; }, signal: shared.signal });
         const t: Timing = { queueUs: r.queueUs, computeUs: r.computeUs, batchSize: r.batchSize };
         const computed = indices.map((_, j) => ({ row: copyRow(r.outputs, outputNames, j), timing: t }));
@@ -115,18 +116,9 @@ function pick(outputs: Readonly<Record<string, HostTensor>>, names: readonly str
   return out;
 }
 
-/** One row of the requested outputs, each with its own buffer (a cache entry must not pin a whole batch's output). */
+/** One row of the requested outputs. */
 function copyRow(outputs: Readonly<Record<string, HostTensor>>, names: readonly string[], row: number): CachedRow {
   const out: Record<string, HostTensor> = {};
-  for (const [n, t] of Object.entries(pick(outputs, names))) {
-    const s = sliceRows(t, row, 1);
-    out[n] = { dtype: s.dtype, shape: s.shape, data: new Uint8Array(s.data) };
-  }
-  return out;
-}
-
-function gatherRows(inputs: NamedTensors, rows: readonly number[]): Record<string, HostTensor> {
-  const out: Record<string, HostTensor> = {};
-  for (const [n, t] of Object.entries(inputs)) out[n] = concatRows(rows.map((r) => sliceRows(t, r, 1)));
+  for (const [n, t] of Object.entries(pick(outputs, names))) out[n] = copyRows(t, row, 1);
   return out;
 }

@@ -63,6 +63,20 @@ export function sliceRows(t: HostTensor, start: number, count: number): HostTens
   };
 }
 
+/** Rows [start, start+count) of a tensor in a buffer of their own (a cached row must not pin a whole batch). */
+export function copyRows(t: HostTensor, start: number, count: number): HostTensor {
+  const s = sliceRows(t, start, count);
+  return { dtype: s.dtype, shape: s.shape, data: new Uint8Array(s.data) };
+}
+
+/** The listed rows of a tensor, in that order, as one new tensor. */
+export function gatherRows(t: HostTensor, rows: readonly number[]): HostTensor {
+  const rb = rowBytes(t.dtype, t.shape);
+  const out = new Uint8Array(rb * rows.length);
+  rows.forEach((r, i) => out.set(t.data.subarray(r * rb, (r + 1) * rb), i * rb));
+  return { dtype: t.dtype, shape: [rows.length, ...t.shape.slice(1)], data: out };
+}
+
 /** Formats a shape as `[2,32]`, with -1 for dynamic dims. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
