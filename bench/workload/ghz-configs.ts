@@ -2,7 +2,7 @@
  * The ghz configs in bench/ghz/ (one per scenario) and the data files of the Zipf scenario, generated
  * from the bench model signatures with fixed seeds. Keys follow ghz's documented config format
  * (runner.Config JSON tags: proto, import-paths, call, host, insecure, concurrency, connections, total,
- * duration, timeout, data, data-file, format, output, name). Run them from the repository root:
+ * duration, timeout, data, data-file, format, name). Run them from the repository root:
  * `ghz --config bench/ghz/<name>.json` (ghz resolves relative paths against the working directory).
  */
 import { SERVICE_NAME } from '../load/grpc-codec.js';
@@ -16,7 +16,7 @@ export type GhzConfig = Record<string, unknown> & { name: string; call: string }
 /** Zipf scenario parameters (README: 10,000 distinct leads). */
 export const ZIPF = Object.freeze({ model: 'lead-scoring' as BenchModel, distinct: 10_000, exponent: 1.0, seed: 42, fullRequests: 50_000, quickRequests: 15_000 });
 
-/** Where the generated Zipf data files live (relative to the repository root; not committed: ~15 MB). */
+/** Where the generated Zipf data files live (relative to the repository root; ~15 MB, not committed: `npm run setup` and `npm run bench:data` write them). */
 export const ZIPF_DATA_FILES = Object.freeze({ cached: 'bench/ghz/data/zipf-lead-scoring.json', bypass: 'bench/ghz/data/zipf-lead-scoring-bypass.json' });
 
 /** The model the FP32-vs-INT8 scenario uses (the heaviest bundled model, where INT8 matters). */
@@ -34,7 +34,8 @@ const common = (name: string, call: string, concurrency: number, duration: strin
   ...(duration ? { duration } : {}),
   timeout: '20s',
   format: 'json',
-  output: `bench/results/ghz-${name}.json`,
+  // No `output`: ghz prints the JSON report to stdout (redirect it anywhere); a path into a directory that a
+  // fresh clone does not have fails before the first call. The bench runner passes its own --output.
 });
 
 function predict(model: BenchModel, rows: number, seed: number, variant?: VariantName, cache: CachePolicyName = 'CACHE_POLICY_BYPASS'): Record<string, unknown> {
@@ -57,7 +58,7 @@ export function ghzConfigs(): Record<string, GhzConfig> {
   // Cache: one pass over a Zipf sequence (ghz sends a unary data array round-robin, in order).
   const zipfBase = { ...common('cache-zipf', 'Predict', 64, undefined), total: ZIPF.fullRequests };
   add({ ...zipfBase, 'data-file': ZIPF_DATA_FILES.cached });
-  add({ ...zipfBase, name: 'cache-off-zipf', output: 'bench/results/ghz-cache-off-zipf.json', 'data-file': ZIPF_DATA_FILES.bypass });
+  add({ ...zipfBase, name: 'cache-off-zipf', 'data-file': ZIPF_DATA_FILES.bypass });
   // Mixed: the three models at realistic shares, 128 callers for 60 s.
   const mixed: Record<string, unknown>[] = [];
   let seed = 200;
