@@ -55,7 +55,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   setLogLevel(config.logLevel);
   log.info({ config: maskedConfig(config) }, 'effective configuration');
   const provider = resolveExecutionProvider(config.executionProvider);
-  const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' }, inlineMaxComputeUs: config.inlineMaxComputeUs });
+  const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' }, inlineMaxComputeUs: config.inlineMaxComputeUs, idleIntraOpThreads: config.idleIntraOpThreads });
   const scheduler = new BatchScheduler(engine);
   const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching });
   repository.scan();

@@ -26,7 +26,17 @@ export interface WorkerPoolOptions {
    * within this many microseconds moves to the main thread; 0 keeps every variant on the workers.
    */
   readonly inlineMaxComputeUs?: number;
+  /**
+   * Intra-op threads of a second, "wide" session per variant in worker 0, used for a batch that finds every
+   * worker idle: it borrows the idle workers' cores (they take no work while it runs), so a lone request at
+   * low load runs on all of them. Under load batches meet busy workers and use the one-thread sessions.
+   * 0 or 1 disables.
+   */
+  readonly idleIntraOpThreads?: number;
 }
+
+/** Key suffix of a variant's wide session. */
+const WIDE = '#wide';
 
 /** Warm batches measured before deciding whether a variant is tiny enough for the main thread. */
 const INLINE_SAMPLE_RUNS = 6;
@@ -95,6 +105,10 @@ export class WorkerPool implements InferenceEngine {
   readonly #script: string;
   readonly #main = new MainThreadRunner();
   readonly #probes = new Map<string, InlineProbe>();
+  /** Variants with a wide session in worker 0. */
+  readonly #wide = new Set<string>();
+  /** True while a wide run has borrowed every worker. */
+  #lent = false;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -145,6 +159,11 @@ export class WorkerPool implements InferenceEngine {
 
   async #reloadInto(slot: Slot): Promise<void> {
     for (const spec of this.#variants.values()) await this.#loadInto(slot, spec);
+    if (slot.index !== 0) return;
+    for (const key of this.#wide) {
+      const spec = this.#variants.get(key);
+      if (spec) await this.#loadInto(slot, { key: key + WIDE, modelPath: spec.modelPath }, this.#options.idleIntraOpThreads);
+    }
   }
 
   #send(slot: Slot, msg: Exclude<ToWorker, { type: 'exit' }>, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
@@ -154,8 +173,9 @@ export class WorkerPool implements InferenceEngine {
     });
   }
 
-  async #loadInto(slot: Slot, spec: VariantLoadSpec): Promise<LoadedVariantInfo> {
-    const reply = await this.#send(slot, { type: 'load', id: this.#nextId++, key: spec.key, modelPath: spec.modelPath, options: this.#options.session });
+  async #loadInto(slot: Slot, spec: VariantLoadSpec, intraOpThreads?: number): Promise<LoadedVariantInfo> {
+    const options = intraOpThreads === undefined ? this.#options.session : { ...this.#options.session, intraOpThreads };
+    const reply = await this.#send(slot, { type: 'load', id: this.#nextId++, key: spec.key, modelPath: spec.modelPath, options });
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type} to load`);
     if (reply.fallbackReason && !this.#fallbackLogged) {
@@ -171,6 +191,7 @@ export class WorkerPool implements InferenceEngine {
     this.#variants.set(spec.key, spec);
     try {
       const infos = await Promise.all(this.#slots.map((s) => this.#loadInto(s, spec)));
+      await this.#loadWide(spec);
       return infos[0] as LoadedVariantInfo;
     } catch (e) {
       this.#variants.delete(spec.key);
@@ -179,8 +200,22 @@ export class WorkerPool implements InferenceEngine {
     }
   }
 
+  /** Adds the wide session of a variant to worker 0 (see idleIntraOpThreads); a failure only logs. */
+  async #loadWide(spec: VariantLoadSpec): Promise<void> {
+    const threads = this.#options.idleIntraOpThreads ?? 0;
+    const slot = this.#slots[0];
+    if (threads <= 1 || this.#slots.length < 2 || !slot || this.#options.session.provider !== 'cpu') return;
+    try {
+      await this.#loadInto(slot, { key: spec.key + WIDE, modelPath: spec.modelPath }, threads);
+      this.#wide.add(spec.key);
+    } catch (e) {
+      log.warn({ variant: spec.key, err: (e as Error).message }, 'no wide session for idle-time runs; the variant runs on one thread per batch');
+    }
+  }
+
   /** Releases a variant's sessions in every worker. */
   async unload(key: string): Promise<void> {
+    if (this.#wide.delete(key) && this.#slots[0]) await this.#send(this.#slots[0], { type: 'unload', id: this.#nextId++, key: key + WIDE }).catch(() => undefined);
     this.#variants.delete(key);
     this.#probes.delete(key);
     await this.#main.unload(key);
@@ -194,7 +229,20 @@ export class WorkerPool implements InferenceEngine {
         throw new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${key}; the inputs passed validation, so this is a server-side fault (details are in the server log)`);
       }).finally(() => this.#notifyIdle());
     }
+    if (this.#wide.has(key) && this.#allIdle()) {
+      // Every worker is idle: borrow their cores for this batch (none starts work until it is done).
+      this.#lent = true;
+      return this.#enqueue(key + WIDE, inputs, 0, transferInputs).finally(() => {
+        this.#lent = false;
+        this.#startQueued();
+        this.#notifyIdle();
+      });
+    }
     return this.#enqueue(key, inputs, undefined, transferInputs);
+  }
+
+  #allIdle(): boolean {
+    return !this.#lent && this.#queue.length === 0 && this.#slots.every((s) => s.ready && !s.busy);
   }
 
   /** Where a variant's batches run now: 'main-thread' or 'workers'. */
@@ -228,7 +276,10 @@ export class WorkerPool implements InferenceEngine {
 
   /** Runs on one specific worker (warm-up must touch every worker's session). */
   runOn(workerIndex: number, key: string, inputs: NamedTensors): Promise<EngineRunResult> {
-    return this.#enqueue(key, inputs, workerIndex, false);
+    const run = this.#enqueue(key, inputs, workerIndex, false);
+    // Warm-up reaches the wide session of worker 0 too, so the first idle-time request pays no first-run cost.
+    if (workerIndex !== 0 || !this.#wide.has(key)) return run;
+    return Promise.all([run, this.#enqueue(key + WIDE, inputs, 0, false)]).then(([r]) => r);
   }
 
   #enqueue(key: string, inputs: NamedTensors, workerIndex: number | undefined, owned: boolean): Promise<EngineRunResult> {
@@ -245,7 +296,8 @@ export class WorkerPool implements InferenceEngine {
   #startQueued(): void {
     for (const slot of this.#slots) {
       if (!slot.ready || slot.busy) continue;
-      const i = this.#queue.findIndex((j) => j.workerIndex === undefined || j.workerIndex === slot.index);
+      // While a wide run borrows every core, only jobs pinned to a worker (warm-up) may start.
+      const i = this.#queue.findIndex((j) => (j.workerIndex === undefined && !this.#lent) || j.workerIndex === slot.index);
       if (i < 0) continue;
       const [job] = this.#queue.splice(i, 1) as [Job];
       this.#start(slot, job);
@@ -258,7 +310,7 @@ export class WorkerPool implements InferenceEngine {
     this.#send(slot, { type: 'run', id, key: job.key, inputs: job.inputs }, job.inputs.map((w) => w.buffer)).then(
       (reply) => {
         if (reply.type === 'result') {
-          this.#observe(job.key, slot.index, reply.computeUs);
+          if (!job.key.endsWith(WIDE)) this.#observe(job.key, slot.index, reply.computeUs);
           const outputs: Record<string, HostTensor> = {};
           for (const o of reply.outputs) {
             outputs[o.name] = { dtype: o.dtype as DType, shape: o.shape, data: new Uint8Array(o.buffer, o.byteOffset, o.byteLength) };
@@ -267,7 +319,7 @@ export class WorkerPool implements InferenceEngine {
         } else if (reply.type === 'error') {
           // ONNX Runtime's message names graph nodes and file paths: it goes to the log, never to a caller.
           log.error({ variant: job.key, err: reply.message }, 'ONNX Runtime failed to run a batch');
-          job.reject(new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${job.key}; the inputs passed validation, so this is a server-side fault (details are in the server log)`));
+          job.reject(new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${job.key.replace(WIDE, '')}; the inputs passed validation, so this is a server-side fault (details are in the server log)`));
         } else {
           job.reject(new InferenceError('ENGINE_FAILURE', `unexpected worker reply ${reply.type}`));
         }
@@ -291,6 +343,7 @@ export class WorkerPool implements InferenceEngine {
 
   idleSlots(key?: string): number {
     if (key !== undefined && this.#main.has(key)) return this.#main.busy ? 0 : 1;
+    if (this.#lent) return 0;
     let idle = 0;
     for (const s of this.#slots) if (s.ready && !s.busy) idle++;
     return Math.max(0, idle - this.#queue.length);

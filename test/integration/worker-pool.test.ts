@@ -44,4 +44,46 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     const r = await pool.run('ls', sampleInputs(cfg, 1, 3));
     expect(r.outputs['probability']!.shape).toEqual([1, 1]);
   });
+
+  it('moves a variant whose measured batches are tiny to the main thread, with the same answers', async () => {
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, inlineMaxComputeUs: 50_000 });
+    await pool.load({ key: 'ls', modelPath: file });
+    expect(pool.dispatchPath('ls')).toBe('workers');
+    // Warm-up as the repository runs it: every batch size on every worker.
+    for (let w = 0; w < 2; w++) for (const b of [1, 8, 32, 64]) await pool.runOn(w, 'ls', sampleInputs(cfg, b, b));
+    await new Promise((r) => setTimeout(r, 200)); // the main-thread session is created in the background
+    expect(pool.dispatchPath('ls')).toBe('main-thread');
+    expect(pool.idleSlots('ls')).toBe(1);
+    const inputs = sampleInputs(cfg, 5, 9);
+    const first = await pool.run('ls', inputs);
+    const keep = Array.from(new Float32Array(new Uint8Array(first.outputs['probability']!.data).buffer));
+    await pool.run('ls', sampleInputs(cfg, 5, 10)); // a later run must not overwrite an earlier answer
+    const ref = await referenceRun(file, inputs);
+    expect(Array.from(new Float32Array(new Uint8Array(first.outputs['probability']!.data).buffer))).toEqual(keep);
+    expect(keep).toEqual(Array.from(ref['probability']!));
+  });
+
+  it('keeps a variant on the workers when its batches are not tiny', async () => {
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, inlineMaxComputeUs: 1 });
+    await pool.load({ key: 'ls', modelPath: file });
+    for (let w = 0; w < 2; w++) for (const b of [1, 8, 32, 64]) await pool.runOn(w, 'ls', sampleInputs(cfg, b, b));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pool.dispatchPath('ls')).toBe('workers');
+  });
+
+  it('runs a batch that finds every worker idle on the wide session, lending it all workers, with the same answer', async () => {
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 2 });
+    await pool.load({ key: 'ls', modelPath: file });
+    const inputs = sampleInputs(cfg, 4, 11);
+    const lone = pool.run('ls', inputs);
+    expect(pool.idleSlots('ls')).toBe(0); // both workers lent to the wide run
+    const ref = await referenceRun(file, inputs);
+    const got = Array.from(new Float32Array(new Uint8Array((await lone).outputs['probability']!.data).buffer));
+    got.forEach((v, i) => expect(Math.abs(v - ref['probability']![i]!)).toBeLessThan(1e-6));
+    expect(pool.idleSlots('ls')).toBe(2);
+    // Two at once: the first borrows every core, the second waits for it, then both are answered.
+    const [a, b] = await Promise.all([pool.run('ls', inputs), pool.run('ls', inputs)]);
+    expect(a.outputs['probability']!.shape).toEqual([4, 1]);
+    expect(b.outputs['probability']!.shape).toEqual([4, 1]);
+  });
 });
