@@ -2,6 +2,7 @@
  * The bench as a library: run scenarios against freshly started servers, then write the results JSON,
  * the Markdown report and its SVG charts. bench/run.ts is the CLI over it; the smoke test calls it too.
  */
+import { runNaiveScenario } from './scenarios/naive-scenario.js';
 import { runOverloadScenario, type OverloadResult } from './scenarios/overload-scenario.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -58,6 +59,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
       }
       case 'mixed': measurements.push(...await runMixedScenario(ctx)); break;
       case 'overload': overload = await runOverloadScenario(ctx); break;
+      case 'naive': measurements.push(...await runNaiveScenario(ctx)); break;
       case 'limits':
         measurements.push(...await runTransportCeiling(ctx));
         engine = await runEngineCeiling(ctx);

@@ -19,6 +19,8 @@ export interface ServerOptions {
   /** Extra env (e.g. HUB_L1_MAX_ENTRIES). */
   readonly env?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
+  /** Another server entry to start instead of hub-inference (the naive reference server), with its arguments. */
+  readonly entry?: { readonly script: string; readonly args: readonly string[] };
 }
 
 /** A running server. */
@@ -50,7 +52,7 @@ export function serverEntry(root: string): string {
 
 /** Starts the server and resolves once it logs "serving". */
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
-  const entry = serverEntry(opts.root);
+  const entry = opts.entry?.script ?? serverEntry(opts.root);
   if (!existsSync(entry)) throw new Error(`${entry} not found: run \`npm run build\` first`);
   const env: Record<string, string> = {
     ...process.env as Record<string, string>,
@@ -64,7 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     ...opts.env,
   };
   if (!opts.redisUrl) delete env['REDIS_URL'];
-  const child = spawnTracked(process.execPath, [entry], { cwd: opts.root, env });
+  const child = spawnTracked(process.execPath, [entry, ...(opts.entry?.args ?? [])], { cwd: opts.root, env });
   const recent: string[] = [];
   const remember = (line: string): void => { recent.push(line); if (recent.length > 30) recent.shift(); };
   if (child.stderr) readline.createInterface({ input: child.stderr }).on('line', remember);

@@ -1,5 +1,6 @@
 /** Renders a BenchResults as the Markdown report (tables; charts are SVG files next to it). */
 import { overloadMarkdown } from '../scenarios/overload-scenario.js';
+import { naiveMarkdown } from '../scenarios/naive-scenario.js';
 import { MIXED_P95_TARGET_MS } from '../scenarios/mixed-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
 import { PLAN_CLAIM } from './cost-model.js';
@@ -26,6 +27,8 @@ export function markdownReport(r: BenchResults, charts?: { throughput: string; p
     `${r.machine.logicalCpus} logical CPUs (${r.machine.cpuModel}); Node ${r.machine.node}. The load generator runs on the same machine ` +
     'and competes with the server for CPU: absolute figures are lower bounds of a dedicated host.', '');
 
+  const naive = naiveMarkdown(ms);
+  if (naive) out.push(naive);
   if (r.overload) out.push(overloadMarkdown(r.overload));
 
   const batching = ms.filter((m) => m.scenario === 'batching');

@@ -66,6 +66,10 @@ export function ghzConfigs(): Record<string, GhzConfig> {
     for (let i = 0; i < share; i++) mixed.push(predict(model, 1, seed++));
   }
   add({ ...common('mixed', 'Predict', 128, '60s'), data: mixed });
+  // hub beside the plain server a user would write (bench/naive/): one FP32 row per call, cache bypassed.
+  for (const model of ['lead-scoring', 'property-valuation', 'lead-intent'] as const) {
+    add({ ...common(`compare-${model}-fp32`, 'Predict', 1, '15s'), data: [1, 2, 3, 4].map((s) => predict(model, 1, 400 + s, 'VARIANT_FP32')) });
+  }
   // Physical limits: a trivial round trip and the smallest model.
   add({ ...common('transport-list-models', 'ListModels', 64, '15s'), data: {} });
   add({ ...common('transport-lead-scoring', 'Predict', 64, '15s'), data: [1, 2, 3, 4].map((s) => predict('lead-scoring', 1, 300 + s)) });

@@ -37,6 +37,14 @@ export interface WorkerPoolOptions {
 
 /** Key suffix of a variant's wide session. */
 const WIDE = '#wide';
+/** The wide session serves only when it took less than this fraction of the narrow session's time... */
+const WIDE_MIN_GAIN = 0.8;
+/**
+ * ...and only batches that take at least this long (us) on one thread: below it a thread pool's fork and
+ * join cost about what they save, and one timing cannot tell the two apart (measured: lead-scoring batch 1
+ * ~80 us narrow vs ~75 us wide, swinging 2x run to run; lead-intent 4.5 ms vs 2.8 ms).
+ */
+const WIDE_MIN_BATCH_US = 1000;
 
 /** Warm batches measured before deciding whether a variant is tiny enough for the main thread. */
 const INLINE_SAMPLE_RUNS = 6;
@@ -92,6 +100,12 @@ function toWire(name: string, t: HostTensor, owned: boolean): { wire: WireTensor
   return { wire: { name, dtype: t.dtype, shape: [...t.shape], buffer, byteOffset: 0, byteLength: bytes.byteLength }, transfer: buffer };
 }
 
+/** Rows (dim 0) of a batch. */
+function rowsOf(inputs: NamedTensors): number {
+  const first = Object.values(inputs)[0];
+  return first?.shape[0] ?? 0;
+}
+
 /** The ONNX Runtime engine: a worker-thread pool implementing InferenceEngine. */
 export class WorkerPool implements InferenceEngine {
   readonly #options: WorkerPoolOptions;
@@ -107,6 +121,8 @@ export class WorkerPool implements InferenceEngine {
   readonly #probes = new Map<string, InlineProbe>();
   /** Variants with a wide session in worker 0. */
   readonly #wide = new Set<string>();
+  /** Warm-up timings of each wide variant by batch rows: the narrow and the wide session on the same batch (us). */
+  readonly #wideTrials = new Map<string, Map<number, { narrowUs: number; wideUs: number }>>();
   /** True while a wide run has borrowed every worker. */
   #lent = false;
 
@@ -215,6 +231,7 @@ export class WorkerPool implements InferenceEngine {
 
   /** Releases a variant's sessions in every worker. */
   async unload(key: string): Promise<void> {
+    this.#wideTrials.delete(key);
     if (this.#wide.delete(key) && this.#slots[0]) await this.#send(this.#slots[0], { type: 'unload', id: this.#nextId++, key: key + WIDE }).catch(() => undefined);
     this.#variants.delete(key);
     this.#probes.delete(key);
@@ -229,7 +246,7 @@ export class WorkerPool implements InferenceEngine {
         throw new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${key}; the inputs passed validation, so this is a server-side fault (details are in the server log)`);
       }).finally(() => this.#notifyIdle());
     }
-    if (this.#wide.has(key) && this.#allIdle()) {
+    if (this.#wide.has(key) && this.#allIdle() && this.#wideHelps(key, rowsOf(inputs))) {
       // Every worker is idle: borrow their cores for this batch (none starts work until it is done).
       this.#lent = true;
       return this.#enqueue(key + WIDE, inputs, 0, transferInputs).finally(() => {
@@ -239,6 +256,20 @@ export class WorkerPool implements InferenceEngine {
       });
     }
     return this.#enqueue(key, inputs, undefined, transferInputs);
+  }
+
+  /**
+   * Whether the wide session is measurably faster for this variant (warm-up ran both on the same batches):
+   * on a tiny model, handing work to a thread pool costs more than it saves.
+   */
+  #wideHelps(key: string, rows: number): boolean {
+    const trials = this.#wideTrials.get(key);
+    if (!trials || trials.size === 0) return false;
+    // The timing at the largest warm-up size not above this batch (else the smallest measured).
+    const sizes = [...trials.keys()].sort((a, b) => a - b);
+    const size = sizes.filter((b) => b <= rows).at(-1) ?? (sizes[0] as number);
+    const t = trials.get(size) as { narrowUs: number; wideUs: number };
+    return t.narrowUs >= WIDE_MIN_BATCH_US && t.wideUs < WIDE_MIN_GAIN * t.narrowUs;
   }
 
   #allIdle(): boolean {
@@ -279,7 +310,17 @@ export class WorkerPool implements InferenceEngine {
     const run = this.#enqueue(key, inputs, workerIndex, false);
     // Warm-up reaches the wide session of worker 0 too, so the first idle-time request pays no first-run cost.
     if (workerIndex !== 0 || !this.#wide.has(key)) return run;
-    return Promise.all([run, this.#enqueue(key + WIDE, inputs, 0, false)]).then(([r]) => r);
+    // Each session runs the batch twice; the second (warm) runs decide whether the wide session serves it.
+    const wideKey = key + WIDE;
+    return run.then(async (narrowCold) => {
+      await this.#enqueue(wideKey, inputs, 0, false);
+      const narrow = await this.#enqueue(key, inputs, 0, false);
+      const wide = await this.#enqueue(wideKey, inputs, 0, false);
+      const trials = this.#wideTrials.get(key) ?? new Map<number, { narrowUs: number; wideUs: number }>();
+      trials.set(rowsOf(inputs), { narrowUs: narrow.computeUs, wideUs: wide.computeUs });
+      this.#wideTrials.set(key, trials);
+      return narrowCold;
+    });
   }
 
   #enqueue(key: string, inputs: NamedTensors, workerIndex: number | undefined, owned: boolean): Promise<EngineRunResult> {
