@@ -59,7 +59,7 @@ export class Predictor {
     if (!call.model) throw new InferenceError('INVALID_REQUEST', 'field "model" is required');
     const resolved = await this.#repo.resolve(call.model, call.version, call.variant);
     const cfg = resolved.config;
-    const rows = validateInputs(cfg, call.inputs);
+    const rows = validateInputs(cfg, call.inputs, resolved.ranges);
     const outputNames = resolveOutputs(cfg, call.outputs);
     const deadline = call.deadline ?? (cfg.dynamicBatching.defaultTimeoutMs > 0 ? Date.now() + cfg.dynamicBatching.defaultTimeoutMs : undefined);
     const base = { model: resolved.name, version: resolved.version, variant: resolved.variant };

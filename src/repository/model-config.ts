@@ -15,6 +15,7 @@ export const MODEL_DEFAULTS = Object.freeze({
   cache: Object.freeze({ enabled: true, ttlSeconds: 300 }),
   preload: Object.freeze({ priority: 0 }),
   instances: 1,
+  allowNonFinite: false,
 });
 
 const SampleSchema = z.discriminatedUnion('kind', [
@@ -26,12 +27,25 @@ const SampleSchema = z.discriminatedUnion('kind', [
 /** How warm-up and calibration generate realistic values for one input. */
 export type SampleSpec = z.infer<typeof SampleSchema>;
 
+const RangeSchema = z.object({ min: z.number().int(), max: z.number().int() }).strict()
+  .refine((r) => r.min <= r.max, 'min must not exceed max');
+
 const TensorSpecSchema = z.object({
   name: z.string().min(1),
   dtype: z.enum(DTYPES as [DType, ...DType[]]),
   shape: z.array(z.number().int().min(-1)).min(1).refine((s) => s[0] === -1, 'dim 0 must be -1 (the batch of rows)')
-    .refine((s) => s.slice(1).every((d) => d > 0), 'non-batch dims must be fixed positive sizes'),
+    .refine((s) => s.slice(1).every((d) => d > 0 || d === -1), 'non-batch dims must be positive sizes or -1 (dynamic)'),
   sample: SampleSchema.optional(),
+  /**
+   * Float inputs only: accept NaN and +-Inf. Off by default, because one non-finite value turns every row of
+   * its batch into NaN in most networks; tree models that read NaN as "missing" turn it on.
+   */
+  allowNonFinite: z.boolean().default(MODEL_DEFAULTS.allowNonFinite),
+  /**
+   * Integer inputs only: the inclusive range of valid values. When absent it is inferred from the embedding
+   * table the input indexes (input-ranges.ts); a declared range wider than that table is a load error.
+   */
+  range: RangeSchema.optional(),
 }).strict();
 
 /** One declared input or output. */
@@ -73,6 +87,11 @@ export const ModelConfigSchema = z.object({
       seen.add(t.name);
     });
   }
+  cfg.inputs.forEach((t, i) => {
+    const isFloat = t.dtype === 'float32' || t.dtype === 'float16';
+    if (t.range && (isFloat || t.dtype === 'bool')) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'range'], message: `range applies to integer inputs; "${t.name}" is ${t.dtype}` });
+    if (t.allowNonFinite && !isFloat) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'allowNonFinite'], message: `allowNonFinite applies to float inputs; "${t.name}" is ${t.dtype}` });
+  });
   cfg.dynamicBatching.preferredBatchSizes.forEach((b, i) => {
     if (b > cfg.maxBatchSize) ctx.addIssue({ code: 'custom', path: ['dynamicBatching', 'preferredBatchSizes', i], message: `${b} exceeds maxBatchSize ${cfg.maxBatchSize}` });
   });
@@ -99,16 +118,20 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
   return Object.freeze(res.data);
 }
 
-/** Reads and validates `models/<name>/config.json`; the name must match the directory. */
-export function readModelConfig(file: string, dirName: string): ModelConfig {
+/**
+ * Reads and validates `models/<name>/config.json`; the name must match the directory. `shown` is how
+ * messages name the file (the repository passes it relative to its root: messages never carry absolute paths).
+ */
+export function readModelConfig(file: string, dirName: string, shown = file): ModelConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ModelConfigError(file, `${file}: cannot read config: ${(e as Error).message}`);
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (e as Error).message.replace(file, shown);
+    throw new ModelConfigError(shown, `${shown}: cannot read config: ${why}`);
   }
-  const cfg = parseModelConfig(raw, file);
-  if (cfg.name !== dirName) throw new ModelConfigError(file, `${file}: field "name": "${cfg.name}" must equal the directory name "${dirName}"`);
+  const cfg = parseModelConfig(raw, shown);
+  if (cfg.name !== dirName) throw new ModelConfigError(shown, `${shown}: field "name": "${cfg.name}" must equal the directory name "${dirName}"`);
   return cfg;
 }
 

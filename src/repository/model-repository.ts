@@ -17,6 +17,8 @@ import type { LoadedVariantInfo } from '../engine/inference-engine.js';
 import type { WorkerPool } from '../engine/worker-pool.js';
 import { readModelConfig, warmupBatchSizes, type ModelConfig, type TensorSpec } from './model-config.js';
 import { sampleInputs } from './sample-inputs.js';
+import { inferInputRanges, type InputRange } from './input-ranges.js';
+import { readModel } from '../onnx/onnx-io.js';
 
 const log = moduleLogger('repository');
 
@@ -46,6 +48,8 @@ interface VersionEntry {
   loading: Promise<void> | undefined;
   readonly batchers: Map<VariantName, DynamicBatcher>;
   provider: string;
+  /** Valid ranges of integer inputs (config, else inferred from the graph at load). */
+  ranges: Readonly<Record<string, InputRange>>;
 }
 
 interface ModelEntry {
@@ -63,6 +67,8 @@ export interface ResolvedModel {
   readonly variant: VariantName;
   readonly config: ModelConfig;
   readonly batcher: DynamicBatcher;
+  /** Valid ranges of integer inputs; values outside are refused before queueing. */
+  readonly ranges: Readonly<Record<string, InputRange>>;
 }
 
 /** A model as ListModels shows it. */
@@ -82,6 +88,10 @@ export interface ModelDetails extends ModelSummary {
   readonly config: ModelConfig;
   readonly defaultVariant: VariantName;
   readonly provider: string;
+  /** Valid ranges of integer inputs, and where each came from. */
+  readonly ranges: Readonly<Record<string, InputRange>>;
+  /** Where each loaded variant's batches run ('main-thread' for tiny ones, else 'workers'). */
+  readonly dispatch: Readonly<Partial<Record<VariantName, string>>>;
 }
 
 /** Repository settings. */
@@ -181,7 +191,7 @@ export class ModelRepository {
   #readEntry(name: string, dir: string): ModelEntry {
     const entry: ModelEntry = { name, dir, config: undefined, configError: undefined, versions: new Map() };
     try {
-      entry.config = readModelConfig(path.join(dir, 'config.json'), name);
+      entry.config = readModelConfig(path.join(dir, 'config.json'), name, this.#rel(path.join(dir, 'config.json')));
     } catch (e) {
       entry.configError = (e as Error).message;
       log.error({ model: name, err: entry.configError }, 'invalid model config; the model will not serve');
@@ -189,7 +199,7 @@ export class ModelRepository {
     for (const v of readdirSync(dir).sort(compareVersions)) {
       const vdir = path.join(dir, v);
       if (!statSync(vdir).isDirectory() || !existsSync(path.join(vdir, VARIANT_FILES.fp32))) continue;
-      entry.versions.set(v, { version: v, dir: vdir, state: entry.configError ? 'FAILED' : 'UNLOADED', error: entry.configError, loading: undefined, batchers: new Map(), provider: this.#o.provider });
+      entry.versions.set(v, { version: v, dir: vdir, state: entry.configError ? 'FAILED' : 'UNLOADED', error: entry.configError, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {} });
     }
     return entry;
   }
@@ -248,6 +258,7 @@ export class ModelRepository {
     const loadedKeys: string[] = [];
     try {
       v.provider = this.#o.provider;
+      v.ranges = this.#ranges(cfg, v);
       // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback, INT8 is the
       // better CPU variant, so it is loaded too; on a real GPU INT8 is skipped (no CUDA kernels).
       for (const f of variantFiles(v.dir).filter((x) => x.usable)) {
@@ -257,7 +268,7 @@ export class ModelRepository {
         const t0 = performance.now();
         const info = await this.#o.engine.load({ key, modelPath: f.path });
         loadedKeys.push(key);
-        checkSignature(cfg, info, f.path);
+        checkSignature(cfg, info, this.#rel(f.path));
         v.provider = info.provider;
         metrics.modelLoadSeconds.set({ model: name, version: v.version, variant: f.variant }, (performance.now() - t0) / 1000);
         const t1 = performance.now();
@@ -282,6 +293,38 @@ export class ModelRepository {
       this.#setState(name, v, 'FAILED', msg);
       throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${msg}`);
     }
+  }
+
+  /**
+   * The valid ranges of the integer inputs: declared in config.json, else inferred from the embedding tables
+   * of the FP32 graph. A declared range wider than the table the input indexes is a load error.
+   */
+  #ranges(cfg: ModelConfig, v: VersionEntry): Record<string, InputRange> {
+    const fp32 = path.join(v.dir, VARIANT_FILES.fp32);
+    const needed = cfg.inputs.some((i) => i.dtype === 'int64' || i.dtype === 'int32' || i.dtype === 'uint8');
+    const inferred = needed ? inferInputRanges(readModel(fp32)) : {};
+    const out: Record<string, InputRange> = {};
+    for (const spec of cfg.inputs) {
+      const fromGraph = inferred[spec.name];
+      if (spec.range) {
+        if (fromGraph && (spec.range.min < fromGraph.min || spec.range.max > fromGraph.max)) {
+          throw new Error(`${this.#rel(path.join(this.#modelDir(v), 'config.json'))}: field "inputs.${spec.name}.range": [${spec.range.min}, ${spec.range.max}] is wider than the ${fromGraph.source}, valid [${fromGraph.min}, ${fromGraph.max}]`);
+        }
+        out[spec.name] = { ...spec.range, source: 'config.json' };
+      } else if (fromGraph) {
+        out[spec.name] = fromGraph;
+      }
+    }
+    return out;
+  }
+
+  #modelDir(v: VersionEntry): string {
+    return path.dirname(v.dir);
+  }
+
+  /** A path as messages show it: relative to the model repository, never absolute. */
+  #rel(file: string): string {
+    return path.relative(path.resolve(this.#o.root), file) || '.';
   }
 
   /** Runs every batch-size bucket on every worker so the first real request pays no first-run cost. */
@@ -312,6 +355,16 @@ export class ModelRepository {
   /** Re-reads a model's config from disk (admin LoadModel), then loads it. */
   async reload(name: string, version?: string): Promise<void> {
     const existing = this.#models.get(name);
+    // Read the model's directory afresh first: an unknown model or version is refused while the loaded one
+    // keeps serving.
+    const dir = path.join(path.resolve(this.#o.root), name);
+    if (!existsSync(path.join(dir, 'config.json'))) {
+      throw new InferenceError('MODEL_NOT_FOUND', `model "${name}" not found in the repository; available models: ${this.names().join(', ') || '(none)'}`);
+    }
+    const fresh = this.#readEntry(name, dir);
+    if (version && !fresh.versions.has(version)) {
+      throw new InferenceError('VERSION_NOT_FOUND', `model "${name}" has no version "${version}" in the repository; versions: ${[...fresh.versions.keys()].join(', ') || '(none)'}`);
+    }
     if (existing) {
       for (const v of existing.versions.keys()) await this.unload(name, v).catch(() => undefined);
       this.#models.delete(name);
@@ -341,7 +394,7 @@ export class ModelRepository {
     const variant = this.#pickVariant(m.name, m.config, v, requested);
     const batcher = v.batchers.get(variant);
     if (!batcher) throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} is unloading`);
-    return { name, version: v.version, variant, config: m.config, batcher };
+    return { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges };
   }
 
   #pickVariant(name: string, cfg: ModelConfig, v: VersionEntry, requested: VariantRequest): VariantName {
@@ -387,7 +440,9 @@ export class ModelRepository {
     const s = this.#summary(m);
     let defaultVariant: VariantName = 'fp32';
     try { defaultVariant = this.#pickVariant(name, m.config, v, 'auto'); } catch { /* not loaded yet */ }
-    return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider };
+    const dispatch: Partial<Record<VariantName, string>> = {};
+    for (const variant of v.batchers.keys()) dispatch[variant] = this.#o.engine.dispatchPath(`${name}/${v.version}/${variant}`);
+    return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider, ranges: v.ranges, dispatch };
   }
 
   /** True when every model that preload chose (or any loaded model) is READY. */

@@ -99,4 +99,17 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(pool.idleSlots('ls')).toBe(1); // ran on one worker; the other stays free
     await lone;
   });
+
+  it('an ONNX Runtime failure reaches the caller without node names or file paths', async () => {
+    const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
+    pool = new WorkerPool({ workers: 1, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' } });
+    await pool.load({ key: 'li', modelPath: path.resolve('models/lead-intent/1/model.onnx') });
+    const inputs = sampleInputs(intentCfg, 1, 1);
+    new BigInt64Array(inputs['input_ids']!.data.buffer)[0] = 999_999n; // validation would refuse it; the engine alone fails
+    const err = await pool.run('li', inputs).then(() => undefined, (e: unknown) => e);
+    expect(isInferenceError(err, 'ENGINE_FAILURE')).toBe(true);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/details are in the server log/);
+    expect(msg).not.toMatch(/Gather|node|\/work\/|\.onnx|999999/i);
+  });
 });
