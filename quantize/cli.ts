@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readModelConfig } from '../src/repository/model-config.js';
-import { QuantizeError } from './dynamic-quantizer.js';
+import { QuantizeError, type ActivationScaling } from './dynamic-quantizer.js';
 import { runPipeline, upToDate, type PipelineOptions } from './pipeline.js';
 import { DEFAULT_GATE, formatReport, type AccuracyGate } from './report.js';
 
@@ -17,6 +17,8 @@ const USAGE = `usage: npm run quantize -- <model dir | model.onnx> [options]
   --mode dynamic|static        dynamic (default): int8 weights, activations quantized at run time
                                static: QDQ (S8S8) with calibrated activation ranges
   --per-channel | --per-tensor weight scales per output channel (default) or one per tensor
+  --activations A      dynamic mode: per-row (default; a row's answer never depends on its batch-mates) or
+                       per-tensor-batch-dependent (one scale per batch; ORT fuses it, but answers vary with batch-mates)
   --exclude-nodes a,b          keep these nodes FP32
   --exclude-op-types Conv,...  keep these op types FP32
   --calibration file.jsonl     static: calibration rows, one JSON object per line {"<input>": [[...row...], ...]}
@@ -62,12 +64,13 @@ async function bundled(repo: string, quiet: boolean): Promise<number> {
     const cfgFile = path.join(dir, 'config.json');
     if (!statSync(dir).isDirectory() || !existsSync(cfgFile)) continue;
     const cfg = readModelConfig(cfgFile, name);
-    const q = cfg.quantization as { mode?: string; perChannel?: boolean; gate?: Partial<AccuracyGate>; excludeNodes?: string[]; excludeOpTypes?: string[] } | undefined;
+    const q = cfg.quantization as { mode?: string; perChannel?: boolean; activations?: string; gate?: Partial<AccuracyGate>; excludeNodes?: string[]; excludeOpTypes?: string[] } | undefined;
     if (!q) continue;
     const modelFile = modelFileOf(dir);
     const o: PipelineOptions = {
       modelFile, ...outputsFor(modelFile, undefined),
       mode: q.mode === 'static' ? 'static' : 'dynamic', perChannel: q.perChannel ?? true,
+      activations: q.activations === 'per-tensor-batch-dependent' ? 'per-tensor-batch-dependent' : 'per-row',
       excludeNodes: q.excludeNodes ?? [], excludeOpTypes: q.excludeOpTypes ?? [],
       calibrationMethod: 'minmax', percentile: 99.99, calibrationRows: 256, validationRows: 256,
       gate: { ...DEFAULT_GATE, ...q.gate }, progress: !quiet && process.stderr.isTTY === true, log: (l) => process.stderr.write(`${name}: ${l}\n`),
@@ -85,11 +88,17 @@ async function bundled(repo: string, quiet: boolean): Promise<number> {
   return failures > 0 ? 2 : 0;
 }
 
+function activationsOf(v: string | undefined): ActivationScaling {
+  if (v === undefined || v === 'per-row') return 'per-row';
+  if (v === 'per-tensor-batch-dependent') return v;
+  throw new QuantizeError(`--activations must be per-row or per-tensor-batch-dependent, got "${v}"`);
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {
-      mode: { type: 'string' }, 'per-channel': { type: 'boolean' }, 'per-tensor': { type: 'boolean' },
+      mode: { type: 'string' }, 'per-channel': { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, activations: { type: 'string' },
       'exclude-nodes': { type: 'string' }, 'exclude-op-types': { type: 'string' },
       calibration: { type: 'string' }, 'calibration-method': { type: 'string' }, percentile: { type: 'string' },
       'calibration-rows': { type: 'string' }, 'validation-rows': { type: 'string' },
@@ -109,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
   const modelFile = modelFileOf(target);
   const o: PipelineOptions = {
     modelFile, ...outputsFor(modelFile, values.out),
-    mode, perChannel: values['per-tensor'] !== true,
+    mode, perChannel: values['per-tensor'] !== true, activations: activationsOf(values.activations),
     excludeNodes: list(values['exclude-nodes']), excludeOpTypes: list(values['exclude-op-types']),
     calibrationFile: values.calibration, calibrationMethod: method, percentile: num(values.percentile, 'percentile', 99.99),
     calibrationRows: num(values['calibration-rows'], 'calibration-rows', 256), validationRows: num(values['validation-rows'], 'validation-rows', 512),

@@ -10,7 +10,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { decodeModel, encodeModel } from '../src/onnx/onnx-io.js';
 import { sampleInputs } from '../src/repository/sample-inputs.js';
 import { sliceRows, type HostTensor } from '../src/tensor/tensor.js';
-import { quantizeDynamic, QuantizeError, type QuantizeOutcome } from './dynamic-quantizer.js';
+import { quantizeDynamic, QuantizeError, type ActivationScaling, type QuantizeOutcome } from './dynamic-quantizer.js';
 import { calibrate, quantizeStatic, type CalibrationMethod } from './static-quantizer.js';
 import { configFor, readJsonl } from './inputs.js';
 import { checkGate, type AccuracyGate, type QuantizationReport } from './report.js';
@@ -23,6 +23,8 @@ export interface PipelineOptions {
   readonly reportFile: string;
   readonly mode: 'dynamic' | 'static';
   readonly perChannel: boolean;
+  /** Dynamic mode: how activations are scaled at run time (default per-row: row-independent answers). */
+  readonly activations?: ActivationScaling;
   readonly excludeNodes: readonly string[];
   readonly excludeOpTypes: readonly string[];
   readonly calibrationFile?: string | undefined;
@@ -40,7 +42,7 @@ export interface PipelineOptions {
 /** The settings recorded in the report (a re-run with equal settings and FP32 hash may be skipped). */
 export function settingsOf(o: PipelineOptions): Record<string, unknown> {
   return {
-    mode: o.mode, perChannel: o.perChannel, excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
+    mode: o.mode, perChannel: o.perChannel, ...(o.mode === 'dynamic' ? { activations: o.activations ?? 'per-row' } : {}), excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
     ...(o.mode === 'static' ? { calibration: o.calibrationFile ?? 'config sample generator', calibrationMethod: o.calibrationMethod, percentile: o.percentile, calibrationRows: o.calibrationRows } : {}),
     validationRows: o.validationRows, gate: o.gate,
   };
@@ -67,7 +69,7 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
 
   let outcome: QuantizeOutcome;
   if (o.mode === 'dynamic') {
-    outcome = quantizeDynamic(fp32, { perChannel: o.perChannel, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
+    outcome = quantizeDynamic(fp32, { perChannel: o.perChannel, activations: o.activations ?? 'per-row', excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
   } else {
     const data = o.calibrationFile ? readJsonl(o.calibrationFile, cfg) : sampleInputs(cfg, o.calibrationRows, 7_777);
     o.log(`calibrating on ${(Object.values(data)[0] as HostTensor).shape[0]} rows (${o.calibrationMethod}${o.calibrationMethod === 'percentile' ? ` ${o.percentile}` : ''})`);

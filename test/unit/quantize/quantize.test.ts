@@ -42,12 +42,68 @@ const ops = (m: ModelProto): string[] => (m.graph?.node ?? []).map((n) => n.opTy
 const x = (rows: number, width: number): ort.Tensor => new ort.Tensor('float32', weights(rows * width, 2), [rows, width]);
 
 describe('dynamic quantization', () => {
+  /** Output rows of `victimRows` run alone vs. run as the first rows of a batch with `mates`. */
+  async function rowMoves(m: ModelProto, victim: Float32Array, mates: Float32Array, dims: number[]): Promise<number> {
+    const perRow = dims.reduce((a, b) => a * b, 1);
+    const alone = await run(m, { x: new ort.Tensor('float32', victim, [victim.length / perRow, ...dims]) });
+    const both = Float32Array.from([...victim, ...mates]);
+    const together = await run(m, { x: new ort.Tensor('float32', both, [both.length / perRow, ...dims]) });
+    const a = Object.values(alone)[0]!.data;
+    const b = Object.values(together)[0]!.data;
+    let moved = 0;
+    for (let i = 0; i < a.length; i++) moved = Math.max(moved, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!)));
+    return moved;
+  }
+
+  it.each([
+    ['an MLP (Gemm transB=1, ReLU)', 'mlp'],
+    ['an attention-style block (3-D activations, per token)', 'attention'],
+    ['a Conv (per sample)', 'conv'],
+  ])('per-row scales make a row\'s INT8 answer independent of its batch-mates: %s', async (_label, kind) => {
+    const d = 16;
+    let m: ModelProto;
+    let dims: number[];
+    if (kind === 'mlp') {
+      m = model([
+        { opType: 'Gemm', name: 'fc1', input: ['x', 'W1', 'B1'], output: ['h'], attribute: [attr('transB', 1, 'int')] },
+        { opType: 'Relu', name: 'relu', input: ['h'], output: ['r'] },
+        { opType: 'Gemm', name: 'fc2', input: ['r', 'W2'], output: ['y'], attribute: [attr('transB', 1, 'int')] },
+      ], [floatTensor('W1', [32, d], weights(32 * d)), floatTensor('B1', [32], weights(32)), floatTensor('W2', [4, 32], weights(4 * 32))], [['x', ['b', d]]], [['y', ['b', 4]]]);
+      dims = [d];
+    } else if (kind === 'attention') {
+      m = model([
+        { opType: 'MatMul', name: 'q_proj', input: ['x', 'Wq'], output: ['q'] },
+        { opType: 'MatMul', name: 'k_proj', input: ['x', 'Wk'], output: ['k'] },
+        { opType: 'Transpose', name: 'kt', input: ['k'], output: ['k_t'], attribute: [attr('perm', [0, 2, 1])] },
+        { opType: 'MatMul', name: 'scores', input: ['q', 'k_t'], output: ['y'] },
+      ], [floatTensor('Wq', [d, d], weights(d * d)), floatTensor('Wk', [d, d], weights(d * d))], [['x', ['b', 8, d]]], [['y', ['b', 8, 8]]]);
+      dims = [8, d];
+    } else {
+      m = model([{ opType: 'Conv', name: 'conv', input: ['x', 'W'], output: ['y'], attribute: [attr('kernel_shape', [3, 3]), attr('pads', [1, 1, 1, 1])] }],
+        [floatTensor('W', [4, 3, 3, 3], weights(108))], [['x', ['b', 3, 8, 8]]], [['y', ['b', 4, 8, 8]]]);
+      dims = [3, 8, 8];
+    }
+    const per = dims.reduce((a, b) => a * b, 1);
+    const victim = weights(per, 1);
+    const extreme = new Float32Array(per * 3).fill(1e4);
+    const huge = Float32Array.from(weights(per * 3, 1), (v) => v * 1e6);
+    const rowIndependent = quantizeDynamic(m, { perChannel: true });
+    expect(await rowMoves(rowIndependent.model, victim, extreme, dims)).toBeLessThanOrEqual(1e-6);
+    expect(await rowMoves(rowIndependent.model, victim, huge, dims)).toBeLessThanOrEqual(1e-6);
+    // The batch-dependent form is what it says: one batch scale lets an extreme batch-mate move the victim.
+    const batchScaled = quantizeDynamic(m, { perChannel: true, activations: 'per-tensor-batch-dependent' });
+    expect(await rowMoves(batchScaled.model, victim, extreme, dims)).toBeGreaterThan(1e-3);
+  });
+
   it('quantizes a Gemm with transB=1, alpha and bias (bias stays FP32)', async () => {
     const m = model([{ opType: 'Gemm', name: 'fc', input: ['x', 'W', 'C'], output: ['y'], attribute: [attr('transB', 1, 'int'), attr('alpha', 0.5, 'float')] }],
       [floatTensor('W', [16, 32], weights(512)), floatTensor('C', [16], weights(16))], [['x', ['b', 32]]], [['y', ['b', 16]]]);
     const q = quantizeDynamic(m, { perChannel: true });
     expect(q.quantized).toEqual([{ node: 'fc', op: 'Gemm' }]);
-    expect(ops(q.model)).toEqual(['DynamicQuantizeLinear', 'MatMulInteger', 'Mul', 'Cast', 'Mul', 'Add']);
+    // Per-row activation scale (the default): max |x| of each row, then MatMulInteger and the two rescales.
+    expect(ops(q.model)).toEqual(['Abs', 'ReduceMax', 'Max', 'Div', 'Div', 'Mul', 'Add', 'Cast', 'MatMulInteger', 'Cast', 'Mul', 'Mul', 'Add']);
+    const pt = quantizeDynamic(m, { perChannel: true, activations: 'per-tensor-batch-dependent' });
+    expect(ops(pt.model)).toEqual(['DynamicQuantizeLinear', 'MatMulInteger', 'Mul', 'Cast', 'Mul', 'Add']);
     const w = q.model.graph!.initializer!.find((t) => t.dataType === OnnxDataType.INT8)!;
     expect(w.dims).toEqual([32, 16]); // transposed to [K, N]
     expect(q.model.graph!.initializer!.some((t) => t.name === 'W')).toBe(false);
@@ -78,7 +134,7 @@ describe('dynamic quantization', () => {
     const q = quantizeDynamic(m, { perChannel: true });
     expect(q.quantized.map((n) => n.node).sort()).toEqual(['k_proj', 'q_proj', 'v_proj']);
     expect(q.skipped.map((n) => n.node).sort()).toEqual(['context', 'scores']);
-    expect(ops(q.model).filter((o) => o === 'DynamicQuantizeLinear')).toHaveLength(1); // x quantized once for 3 projections
+    expect(ops(q.model).filter((o) => o === 'ReduceMax')).toHaveLength(1); // x quantized once for 3 projections
     expect(q.model.graph!.node!.filter((n) => n.opType === 'MatMul').map((n) => n.name).sort()).toEqual(['context', 'scores']);
     await expectClose(m, q.model, { x: new ort.Tensor('float32', weights(3 * 8 * d, 2), [3, 8, d]) });
   });
