@@ -19,6 +19,7 @@ export { CircuitBreaker, BreakerState } from './circuit-breaker.js';
 export { computeRowKeys } from './row-key.js';
 export { encodeRow, decodeRow } from './row-codec.js';
 export { sealValue, openValue, CorruptValueError, Encoding } from './value-envelope.js';
+export { ValueBinding, TAG_BYTES } from './value-binding.js';
 
 /**
  * Builds the two-tier prediction cache from the service config: L1 unless `cache.l1MaxEntries` is 0, L2
@@ -41,5 +42,6 @@ export function createPredictionCache(config: ServiceConfig, logger?: Logger): T
     })
     : undefined;
   log.info({ l1: l1 ? { maxEntries: c.l1MaxEntries, maxBytes: c.l1MaxBytes, ttlSeconds: c.l1TtlSeconds } : false, l2: Boolean(l2) }, 'prediction cache ready');
-  return new TwoTierCache({ l1, l2, l1TtlSeconds: c.l1TtlSeconds, logger: log });
+  if (l2 && !config.cacheSecret) log.warn('no HUB_CACHE_SECRET: Redis values are bound to their keys by a digest, which stops copied or damaged values but not a deliberate forger with write access to Redis');
+  return new TwoTierCache({ l1, l2, l1TtlSeconds: c.l1TtlSeconds, secret: config.cacheSecret, logger: log });
 }

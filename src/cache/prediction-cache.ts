@@ -18,11 +18,24 @@ export interface RowKeyContext {
 /** One row's outputs: each tensor has shape [1, ...]. */
 export type CachedRow = Readonly<Record<string, HostTensor>>;
 
+/** What a row read from the cache must look like: the requested outputs, each shape [1, ...dims]. */
+export interface RowSignature {
+  readonly name: string;
+  readonly dtype: string;
+  /** Non-batch dims; -1 matches any size. */
+  readonly dims: readonly number[];
+}
+
 /** Per-model cache settings from the model's config. */
 export interface RowCacheOptions {
   readonly ttlSeconds: number;
   /** 'default' reads and writes; 'refresh' skips the read. ('bypass' never reaches the cache.) */
   readonly policy: 'default' | 'refresh';
+  /**
+   * The model's output signature for the requested outputs. A row read back that does not match it (other
+   * names, dtype or shape) is a miss and is deleted, never served.
+   */
+  readonly expect?: readonly RowSignature[];
 }
 
 /** The prediction cache the predictor talks to. */

@@ -1,8 +1,9 @@
 /**
  * L2: Redis through ioredis, built so Redis can never take the service down. Reads race a short timer
- * (`readTimeoutMs`, 5 ms by default) and count as misses when it fires; every command also carries a
+ * (`readTimeoutMs`, 20 ms by default) and count as misses when it fires; every command also carries a
  * client-side `commandTimeout` so no promise waits forever on a stalled server. A circuit breaker stops
- * asking Redis after consecutive failures. While disconnected, commands fail at once (no offline queue)
+ * asking Redis after consecutive failures of the commands themselves (errors, or the command timeout),
+ * never because a read budget's timer fired first on a late event loop. While disconnected, commands fail at once (no offline queue)
  * and ioredis reconnects by itself with capped backoff. 'error' events are always handled (logged once
  * per outage). Multi-key reads use one MGET; writes are SET ... PX, coalesced by auto-pipelining.
  */
@@ -171,21 +172,24 @@ export class RedisStore implements CacheStore {
     // Settle the command into a value either way so a late rejection after the timer won is still handled.
     const command = (full.length === 1 ? this.#client.getBuffer(full[0] as string).then((b) => [b]) : this.#client.mgetBuffer(full))
       .then((values) => ({ values }), (error: unknown) => ({ error }));
+    // The breaker hears how the COMMAND went (a reply, or an ioredis error such as its commandTimeout), never
+    // how the read budget's timer went: a timer can lose only because the event loop was late, while Redis
+    // answered in time; that must cost this request a miss, not everyone a breaker outage.
+    void command.then((r) => {
+      if ('error' in r) this.#breaker.failure(); else this.#breaker.success();
+    });
     const result = await Promise.race([command, timeout]);
     clearTimeout(timer);
     if (result === TIMEOUT) {
-      this.#breaker.failure();
       this.#stats.timeouts += 1;
       metrics.cacheErrors.inc({ tier: this.tier, kind: 'timeout' });
       return out;
     }
     if ('error' in result) {
-      this.#breaker.failure();
       this.#stats.errors += 1;
       metrics.cacheErrors.inc({ tier: this.tier, kind: errorKind(result.error) });
       return out;
     }
-    this.#breaker.success();
     result.values.forEach((v, i) => {
       if (v === null || v === undefined) { this.#stats.misses += 1; return; }
       try {
@@ -193,7 +197,8 @@ export class RedisStore implements CacheStore {
         this.#stats.hits += 1;
       } catch (e) {
         if (!(e instanceof CorruptValueError)) throw e;
-        // Not deleted: under a shared prefix the value may belong to another writer; our next SET replaces it.
+        // Deleted: the key is under our prefix and its value failed to open (foreign, truncated, old format).
+        void this.delete(keys[i] as string);
         this.#stats.corrupt += 1;
         this.#stats.misses += 1;
         metrics.cacheErrors.inc({ tier: this.tier, kind: 'corrupt' });

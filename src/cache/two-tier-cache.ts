@@ -9,11 +9,12 @@ import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
 import type { NamedTensors } from '../tensor/tensor.js';
 import type { MemoryStore } from './memory-store.js';
-import type { CachedRow, PredictionCache, PredictionCacheStats, RowCacheOptions, RowKeyContext } from './prediction-cache.js';
+import type { CachedRow, PredictionCache, PredictionCacheStats, RowCacheOptions, RowKeyContext, RowSignature } from './prediction-cache.js';
 import type { RedisStore } from './redis-store.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 import { computeRowKeys } from './row-key.js';
 import { CorruptValueError } from './value-envelope.js';
+import { ValueBinding } from './value-binding.js';
 
 /** The tiers and their settings. */
 export interface TwoTierCacheOptions {
@@ -23,7 +24,27 @@ export interface TwoTierCacheOptions {
   readonly l2?: RedisStore | undefined;
   /** Upper bound of an L1 entry's life; a model's shorter ttlSeconds wins. */
   readonly l1TtlSeconds: number;
+  /** HUB_CACHE_SECRET: L2 values carry an HMAC under it; without it, a keyless digest binding each to its key. */
+  readonly secret?: string | undefined;
   readonly logger?: Logger;
+}
+
+/** Why a cached row was refused (metric `kind`). */
+type Refusal = 'corrupt' | 'forged' | 'mismatch';
+
+/** Checks a decoded row against the outputs the request expects; returns why not, or undefined. */
+function mismatch(row: CachedRow, expect: readonly RowSignature[] | undefined): string | undefined {
+  if (!expect) return undefined;
+  const names = Object.keys(row);
+  if (names.length !== expect.length) return `row has outputs [${names.join(', ')}], expected [${expect.map((e) => e.name).join(', ')}]`;
+  for (const e of expect) {
+    const t = row[e.name];
+    if (!t) return `row has no output "${e.name}"`;
+    if (t.dtype !== e.dtype) return `output "${e.name}" is ${t.dtype}, expected ${e.dtype}`;
+    const ok = t.shape.length === e.dims.length + 1 && t.shape[0] === 1 && e.dims.every((d, i) => d === -1 || d === t.shape[i + 1]);
+    if (!ok) return `output "${e.name}" has shape [${t.shape.join(',')}], expected [1,${e.dims.join(',')}]`;
+  }
+  return undefined;
 }
 
 /** L1 + optional L2 behind the PredictionCache contract. */
@@ -33,6 +54,7 @@ export class TwoTierCache implements PredictionCache {
   readonly #l1TtlSeconds: number;
   readonly #log: Logger;
   readonly #pendingWrites = new Set<Promise<boolean>>();
+  readonly #binding: ValueBinding;
   #counts = { lookups: 0, l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, corruptRows: 0 };
   #closed = false;
 
@@ -40,6 +62,7 @@ export class TwoTierCache implements PredictionCache {
     this.#l1 = opts.l1;
     this.#l2 = opts.l2;
     this.#l1TtlSeconds = opts.l1TtlSeconds;
+    this.#binding = new ValueBinding(opts.secret);
     this.#log = opts.logger ?? moduleLogger('cache');
   }
 
@@ -81,9 +104,8 @@ export class TwoTierCache implements PredictionCache {
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i] as string;
         const bytes = l1.getSync(key);
-        const row = bytes && this.#decode(bytes, 'l1', key);
+        const row = bytes && this.#verify(bytes, 'l1', key, opts.expect, false)?.row;
         if (row) { out[i] = row; hits += 1; } else {
-          if (bytes) void l1.delete(key);
           missing.push(i);
         }
       }
@@ -107,12 +129,17 @@ export class TwoTierCache implements PredictionCache {
         if (!bytes) return;
         const i = missing[j] as number;
         const key = keys[i] as string;
-        const row = this.#decode(bytes, 'l2', key);
-        if (!row) return;
-        out[i] = row;
+        const verified = this.#verify(bytes, 'l2', key, opts.expect, true);
+        if (!verified) {
+          // Refused values are deleted: the key is ours, and the value failed verification under it.
+          this.#track(l2.delete(key).then(() => true));
+          return;
+        }
+        out[i] = verified.row;
         hits += 1;
-        // Promoted with the L1 TTL: the Redis entry's remaining life is unknown without another round trip.
-        l1?.setSync(key, bytes, l1Ttl);
+        // Promoted only after verification, with the L1 TTL (the Redis entry's remaining life is unknown
+        // without another round trip). L1 keeps the bare row: only this process writes it.
+        l1?.setSync(key, verified.rowBytes, l1Ttl);
       });
       const misses = missing.length - hits;
       this.#counts.l2Hits += hits;
@@ -137,9 +164,7 @@ export class TwoTierCache implements PredictionCache {
         const bytes = encodeRow(row);
         this.#l1?.setSync(key, bytes, l1Ttl);
         if (this.#l2) {
-          const p = this.#l2.set(key, bytes, opts.ttlSeconds);
-          this.#pendingWrites.add(p);
-          void p.finally(() => this.#pendingWrites.delete(p));
+          this.#track(this.#l2.set(key, this.#binding.seal(key, bytes), opts.ttlSeconds));
         }
       } catch (e) {
         this.#log.warn({ err: e, model, key }, 'cache store failed; row not cached');
@@ -148,7 +173,12 @@ export class TwoTierCache implements PredictionCache {
     if (this.#l1) metrics.cacheEntries.set(this.#l1.size);
   }
 
-  /** Resolves when every L2 write started so far has finished (each is bounded by the Redis command timeout). */
+  #track(p: Promise<boolean>): void {
+    this.#pendingWrites.add(p);
+    void p.finally(() => this.#pendingWrites.delete(p));
+  }
+
+  /** Resolves when every L2 write and delete started so far has finished (each bounded by the Redis command timeout). */
   async flush(): Promise<void> {
     await Promise.all([...this.#pendingWrites]);
   }
@@ -187,14 +217,26 @@ export class TwoTierCache implements PredictionCache {
     if (this.#l1) metrics.cacheEntries.set(0);
   }
 
-  #decode(bytes: Uint8Array, tier: 'l1' | 'l2', key: string): CachedRow | undefined {
+  /**
+   * Opens a stored value: the key tag (L2 only), the row codec, then the expected output signature. Any
+   * failure is a miss, counted by kind; the caller deletes the value.
+   */
+  #verify(bytes: Uint8Array, tier: 'l1' | 'l2', key: string, expect: readonly RowSignature[] | undefined, bound: boolean): { row: CachedRow; rowBytes: Uint8Array } | undefined {
+    let kind: Refusal = 'corrupt';
     try {
-      return decodeRow(bytes);
+      kind = 'forged';
+      const rowBytes = bound ? this.#binding.open(key, bytes) : bytes;
+      kind = 'corrupt';
+      const row = decodeRow(rowBytes);
+      const why = mismatch(row, expect);
+      if (why) { kind = 'mismatch'; throw new CorruptValueError(why); }
+      return { row, rowBytes };
     } catch (e) {
       if (!(e instanceof CorruptValueError)) throw e;
       this.#counts.corruptRows += 1;
-      metrics.cacheErrors.inc({ tier, kind: 'corrupt' });
-      this.#log.debug({ key, tier, reason: e.message }, 'unreadable cached row treated as a miss');
+      metrics.cacheErrors.inc({ tier, kind });
+      if (tier === 'l1') void this.#l1?.delete(key);
+      this.#log.debug({ key, tier, kind, reason: e.message }, 'cached row refused; treated as a miss and deleted');
       return undefined;
     }
   }

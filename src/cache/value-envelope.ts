@@ -5,7 +5,7 @@
  *
  * Layout (little-endian):
  *   0..1  magic 0x48 0x43 ('HC')
- *   2     format version (1)
+ *   2     format version (2: L2 payloads carry a key tag, see value-binding.ts; version 1 values are misses)
  *   3     encoding: 0 raw, 1 lz4 block
  *   4..7  payload length before compression (u32)
  *   8..   raw payload, or the lz4-napi block (which itself starts with the same u32 length)
@@ -17,7 +17,7 @@ import { compressSync, uncompressSync } from 'lz4-napi';
 const MAGIC_0 = 0x48;
 const MAGIC_1 = 0x43;
 /** Format version written into every envelope; readers reject other versions. */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 /** Bytes before the payload. */
 export const ENVELOPE_HEADER_BYTES = 8;
 

@@ -33,6 +33,7 @@ export const SERVICE_DEFAULTS = Object.freeze({
   shutdownTimeoutMs: 30_000,
   adminToken: undefined as string | undefined,
   redisUrl: undefined as string | undefined,
+  cacheSecret: undefined as string | undefined,
   cache: {
     l1MaxEntries: 50_000,
     l1MaxBytes: 256 * 1024 * 1024,
@@ -70,6 +71,7 @@ export const ServiceConfigSchema = z.object({
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.shutdownTimeoutMs),
   adminToken: z.string().min(8, 'admin token must be at least 8 characters').optional(),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional(),
+  cacheSecret: z.string().min(16, 'the cache secret must be at least 16 characters').optional(),
   cache: z.object({
     l1MaxEntries: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.cache.l1MaxEntries),
     l1MaxBytes: z.coerce.number().int().min(1024).default(SERVICE_DEFAULTS.cache.l1MaxBytes),
@@ -108,6 +110,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
   HUB_ADMIN_TOKEN: 'adminToken',
   REDIS_URL: 'redisUrl',
+  HUB_CACHE_SECRET: 'cacheSecret',
   HUB_L1_MAX_ENTRIES: 'cache.l1MaxEntries',
   HUB_L1_MAX_BYTES: 'cache.l1MaxBytes',
   HUB_L1_TTL_SECONDS: 'cache.l1TtlSeconds',
@@ -182,6 +185,7 @@ export function loadServiceConfig(env: Readonly<Record<string, string | undefine
 export function maskedConfig(cfg: ServiceConfig): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>;
   if (copy['adminToken']) copy['adminToken'] = '***';
+  if (copy['cacheSecret']) copy['cacheSecret'] = '***';
   if (typeof copy['redisUrl'] === 'string') copy['redisUrl'] = (copy['redisUrl'] as string).replace(/\/\/([^@/]*)@/, '//***@');
   return copy;
 }

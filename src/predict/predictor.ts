@@ -69,7 +69,14 @@ export class Predictor {
       return { ...base, outputs: pick(r.outputs, outputNames), queueUs: r.queueUs, computeUs: r.computeUs, batchSize: r.batchSize, cachedRows: 0 };
     }
 
-    const opts: RowCacheOptions = { ttlSeconds: cfg.cache.ttlSeconds, policy: call.cache === 'refresh' ? 'refresh' : 'default' };
+    const opts: RowCacheOptions = {
+      ttlSeconds: cfg.cache.ttlSeconds, policy: call.cache === 'refresh' ? 'refresh' : 'default',
+      // What a row read back must look like: anything else in the cache is refused, not served.
+      expect: outputNames.map((n) => {
+        const spec = cfg.outputs.find((o) => o.name === n) as (typeof cfg.outputs)[number];
+        return { name: n, dtype: spec.dtype, dims: spec.shape.slice(1) };
+      }),
+    };
     const keys = cache.rowKeys({ model: resolved.name, version: resolved.version, variant: resolved.variant, outputs: outputNames }, call.inputs, rows);
     const hits = opts.policy === 'refresh' ? new Array<CachedRow | undefined>(rows).fill(undefined) : await cache.getRows(resolved.name, keys, opts);
     const missing: number[] = [];

@@ -12,6 +12,8 @@ import { metrics } from '../../src/metrics/metrics.js';
 import { readModelConfig } from '../../src/repository/model-config.js';
 import { sampleInputs } from '../../src/repository/sample-inputs.js';
 import { sliceRows, type NamedTensors } from '../../src/tensor/tensor.js';
+import { computeRowKeys } from '../../src/cache/row-key.js';
+import type { TwoTierCache } from '../../src/cache/two-tier-cache.js';
 import { spawnServer } from '../helpers/child-server.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { maxRelDiff, referenceRun, responseFloats, wireInputs } from '../helpers/reference.js';
@@ -51,6 +53,31 @@ afterAll(async () => {
 });
 
 describe('prediction cache in the server', () => {
+  it('never serves a value copied into another row\'s Redis key: it is a miss, the row is computed, the forged value replaced', async () => {
+    const [a, b] = [sampleInputs(cfg, 1, 7001), sampleInputs(cfg, 1, 7002)];
+    const keyOf = (inputs: NamedTensors): string => prefix + computeRowKeys({ model: MODEL, version: '1', variant: 'fp32', outputs: ['probability'] }, inputs, 1)[0];
+    await srv.call('Predict', predict(a));
+    await (srv.app.cache as TwoTierCache).flush();
+    const stolen = await raw.getBuffer(keyOf(a));
+    expect(stolen).not.toBeNull();
+    await raw.set(keyOf(b), stolen!); // a well-formed value, under the wrong key
+    // A fresh server process has only Redis (no L1 copy of anything) to answer from.
+    const other = await startTestServer({ config: { redisUrl: redis.url, 'cache.redisKeyPrefix': prefix } });
+    try {
+      const before = await computedRows();
+      const got = await other.call('Predict', predict(b));
+      expect(got.cachedRows).toBe(0);
+      expect(await computedRows()).toBe(before + 1);
+      const ref = await referenceRun(modelFile, b);
+      expect(maxRelDiff(responseFloats(got.outputs[0]), ref['probability']!)).toBeLessThan(1e-5);
+      await (other.app.cache as TwoTierCache).flush();
+      const now = await raw.getBuffer(keyOf(b));
+      expect(now === null || Buffer.compare(now, stolen!) !== 0).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers a second identical Predict from the cache with the same outputs', async () => {
     const inputs = sampleInputs(cfg, 3, 1001);
     const first = await srv.call('Predict', predict(inputs));

@@ -122,11 +122,19 @@ describe.skipIf(process.env['REDIS_URL'])('RedisStore when Redis fails', () => {
     await eventually(async () => (await s.get('k'))?.[0] === 42, 'a hit before the freeze');
     redis.pause();
     try {
-      for (let i = 0; i < 10; i++) expect(await s.get('k')).toBeUndefined();
+      // Every read is a miss within its 5 ms budget; the breaker opens once the commands themselves fail
+      // (their 250 ms command timeout), not because a read budget ran out.
+      const t0 = Date.now();
+      while (s.breakerState !== 'open' && Date.now() - t0 < 5000) {
+        const r0 = Date.now();
+        expect(await s.get('k')).toBeUndefined();
+        expect(Date.now() - r0).toBeLessThan(200);
+      }
+      expect(s.breakerState).toBe('open');
+      expect(await s.get('k')).toBeUndefined();
       const st = s.stats();
       expect(st.timeouts).toBeGreaterThanOrEqual(3);
       expect(st.skipped).toBeGreaterThan(0); // the breaker stopped asking
-      expect(s.breakerState).toBe('open');
       expect((await metrics.redisBreakerState.get()).values[0]?.value).toBe(2);
       expect(await s.set('other', Uint8Array.of(1), 60)).toBe(false);
     } finally {
@@ -134,6 +142,30 @@ describe.skipIf(process.env['REDIS_URL'])('RedisStore when Redis fails', () => {
     }
     await eventually(async () => (await s.get('k'))?.[0] === 42, 'hits resume after the server thaws');
     expect(s.breakerState).toBe('closed');
+  });
+
+  it('keeps the breaker closed when the event loop stalls while Redis is healthy', async () => {
+    const s = await makeStore({ readTimeoutMs: 5, commandTimeoutMs: 250 });
+    await s.set('k', Uint8Array.of(7), 60);
+    let misses = 0;
+    for (let i = 0; i < 12; i++) {
+      const read = s.get('k');
+      const until = Date.now() + 40; // a 40 ms stall: the 5 ms budget's timer and Redis's reply are both due
+      while (Date.now() < until) { /* busy: as a long GC or a big decode would */ }
+      if ((await read) === undefined) misses += 1;
+    }
+    expect(misses).toBeGreaterThan(0); // the budget did run out (this is the case that used to open the breaker)
+    await new Promise((r) => setTimeout(r, 50)); // let every command settle
+    expect(s.breakerState).toBe('closed');
+    expect((await s.get('k'))?.[0]).toBe(7);
+  });
+
+  it('deletes a value under its key that does not open (foreign or old format)', async () => {
+    const s = await makeStore();
+    await raw.set(s.keyPrefix + 'foreign', Buffer.from('{"not":"ours"}'));
+    expect(await s.get('foreign')).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await raw.exists(s.keyPrefix + 'foreign')).toBe(0);
   });
 
   it('answers misses and drops writes while Redis is down, then hits resume after a restart', async () => {

@@ -77,6 +77,67 @@ describe('TwoTierCache with Redis', () => {
     expect(a.stats().corruptRows).toBe(1);
   });
 
+  describe('trusts nothing it reads from Redis', () => {
+    const expectLogits: RowCacheOptions = { ...opts, expect: [{ name: 'logits', dtype: 'float32', dims: [8] }] };
+    const rawClient = async (): Promise<import('ioredis').Redis> => new (await import('ioredis')).Redis(redis.url);
+    const keysFor = (c: TwoTierCache, seed: number): string[] => c.rowKeys(ctx, { input_ids: ids([[seed], [seed + 1]]), attention_mask: ids([[1], [1]]) }, 2);
+
+    it('refuses a value copied from another key, deletes it, and never puts it in L1', async () => {
+      const writer = cache();
+      const reader = cache();
+      await Promise.all([ready(writer), ready(reader)]);
+      const [k1, k2] = keysFor(writer, 500);
+      writer.setRows('lead-intent', [{ key: k1!, row: logits(5) }], expectLogits);
+      await writer.flush();
+      const raw = await rawClient();
+      await raw.set(prefix + k2, (await raw.getBuffer(prefix + k1))!); // a well-formed value under the wrong key
+      expect(await reader.getRows('lead-intent', [k2!], expectLogits)).toEqual([undefined]);
+      await reader.flush();
+      expect(await raw.exists(prefix + k2)).toBe(0); // deleted
+      expect(reader.l1!.getSync(k2!)).toBeUndefined(); // never promoted
+      expect((await reader.getRows('lead-intent', [k1!], expectLogits)).map(first)).toEqual([5]); // the real one still serves
+      raw.disconnect();
+    });
+
+    it.each([
+      ['two rows', { logits: { dtype: 'float32', shape: [2, 3], data: new Uint8Array(24) } }],
+      ['another dtype', { logits: { dtype: 'int32', shape: [1, 8], data: new Uint8Array(32) } }],
+      ['another shape', { logits: { dtype: 'float32', shape: [1, 3], data: new Uint8Array(12) } }],
+      ['another model\'s output', { value: { dtype: 'float32', shape: [1, 1], data: new Uint8Array(4) } }],
+    ] as [string, CachedRow][])('refuses a correctly tagged value with %s (not the model\'s output signature) and deletes it', async (_what, row) => {
+      const writer = cache();
+      const reader = cache();
+      await Promise.all([ready(writer), ready(reader)]);
+      const [k] = keysFor(writer, 600 + Math.floor(Math.random() * 1000));
+      writer.setRows('lead-intent', [{ key: k!, row }], opts); // written without the expectation, as a confused writer would
+      await writer.flush();
+      const raw = await rawClient();
+      expect(await raw.exists(prefix + k)).toBe(1);
+      expect(await reader.getRows('lead-intent', [k!], expectLogits)).toEqual([undefined]);
+      await reader.flush();
+      expect(await raw.exists(prefix + k)).toBe(0);
+      expect(reader.l1!.getSync(k!)).toBeUndefined();
+      raw.disconnect();
+    });
+
+    it('with HUB_CACHE_SECRET, refuses a value written by a cache with another secret (a forger without the key)', async () => {
+      const honest = cache({ cacheSecret: 'correct horse battery staple' });
+      const forger = cache({ cacheSecret: 'not the secret at all, sorry' });
+      const keyless = cache();
+      await Promise.all([ready(honest), ready(forger), ready(keyless)]);
+      const [k1, k2] = keysFor(honest, 900);
+      forger.setRows('lead-intent', [{ key: k1!, row: logits(66) }], expectLogits);
+      keyless.setRows('lead-intent', [{ key: k2!, row: logits(77) }], expectLogits);
+      await Promise.all([forger.flush(), keyless.flush()]);
+      expect(await honest.getRows('lead-intent', [k1!, k2!], expectLogits)).toEqual([undefined, undefined]);
+      honest.setRows('lead-intent', [{ key: k1!, row: logits(88) }], expectLogits);
+      await honest.flush();
+      const other = cache({ cacheSecret: 'correct horse battery staple' });
+      await ready(other);
+      expect((await other.getRows('lead-intent', [k1!], expectLogits)).map(first)).toEqual([88]);
+    });
+  });
+
   it.skipIf(process.env['REDIS_URL'])('keeps answering from L1 while Redis is down and resumes L2 hits after a restart', async () => {
     const a = cache({ 'cache.redisReadTimeoutMs': 5 });
     const b = cache({ 'cache.redisReadTimeoutMs': 5 });

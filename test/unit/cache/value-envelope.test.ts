@@ -55,7 +55,7 @@ describe('value envelope', () => {
   it('rejects a foreign value, a wrong magic, version or encoding, and every truncation', () => {
     const sealed = sealValue(new Uint8Array(4096).fill(3), policy).bytes;
     expect(() => openValue(Buffer.from('{"json":"value"}'), 1 << 20)).toThrow(CorruptValueError);
-    for (const [i, v] of [[0, 0], [1, 0], [2, 2], [3, 9]] as const) {
+    for (const [i, v] of [[0, 0], [1, 0], [2, 1], [2, 3], [3, 9]] as const) { // [2, 1]: a version-1 value (no key tag)
       const bad = Uint8Array.from(sealed);
       bad[i] = v;
       expect(() => openValue(bad, 1 << 20)).toThrow(CorruptValueError);
