@@ -17,8 +17,14 @@ import { registry } from './metrics/metrics.js';
 import { createHealth, INFERENCE_HEALTH_SERVICE } from './health/index.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.js';
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
+import { receiveLimitFor } from './server/request-limits.js';
 
 const log = moduleLogger('app');
+
+/** How a shutdown ended: how many accepted calls it had to cut when the timeout ran out (0 = graceful). */
+export interface ShutdownOutcome {
+  readonly cutCalls: number;
+}
 
 /** The health service name of the inference API; per-model health is `<HEALTH_SERVICE>/<model>`. */
 export const HEALTH_SERVICE = INFERENCE_HEALTH_SERVICE;
@@ -47,7 +53,7 @@ export interface App {
   readonly cache: PredictionCache | undefined;
   readonly server: grpc.Server;
   /** Stops accepting calls, finishes accepted ones, closes workers and connections (bounded). */
-  shutdown(reason?: string): Promise<void>;
+  shutdown(reason?: string): Promise<ShutdownOutcome>;
 }
 
 /** Starts the service: bind, preload and warm, then report serving. */
@@ -70,7 +76,13 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     void p.finally(() => inflight.delete(p)).catch(() => undefined);
     return p;
   };
-  const server = createGrpcServer();
+  // The largest message a client may send: from the models being served (their largest valid request, with
+  // headroom), or HUB_MAX_RECEIVE_BYTES. Fixed at start: a model loaded later by LoadModel with bigger inputs
+  // needs HUB_MAX_RECEIVE_BYTES or a restart.
+  const configs = repository.names().map((n) => { try { return repository.details(n).config; } catch { return undefined; } }).filter((c) => c !== undefined);
+  const maxReceiveBytes = config.maxReceiveBytes ?? receiveLimitFor(configs);
+  log.info({ maxReceiveBytes }, 'gRPC receive limit');
+  const server = createGrpcServer(maxReceiveBytes);
   // grpc.health.v1: '' and the service name are overall readiness (NOT_SERVING until the preloaded models
   // are warm, and again from the first moment of shutdown); `<service>/<model>` follows each model.
   const health = createHealth(repository.names());
@@ -105,8 +117,8 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   health.setOverall(true);
   log.info({ grpcAddress, metricsAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
 
-  let shuttingDown: Promise<void> | undefined;
-  const shutdown = (reason = 'shutdown'): Promise<void> => {
+  let shuttingDown: Promise<ShutdownOutcome> | undefined;
+  const shutdown = (reason = 'shutdown'): Promise<ShutdownOutcome> => {
     shuttingDown ??= (async () => {
       draining = true;
       health.setAll(false);
@@ -115,14 +127,16 @@ export async function startApp(config: ServiceConfig): Promise<App> {
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       const drained = (async () => { await repository.drain(); await Promise.allSettled([...inflight]); })();
       const outcome = await raceTimeout(drained, config.shutdownTimeoutMs);
-      if (outcome === 'timeout') log.warn({ inflight: inflight.size }, 'graceful shutdown timed out; forcing');
+      const cutCalls = outcome === 'timeout' ? inflight.size : 0;
+      if (outcome === 'timeout') log.error({ cutCalls, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out: cutting accepted calls that had not finished');
       else await raceTimeout(graceful, 500); // let answers flush; what remains are long-lived streams (health Watch)
       server.forceShutdown();
       scheduler.close();
       await engine.close();
       await cache?.close();
       await metricsServer?.close();
-      log.info('shutdown complete');
+      log.info({ cutCalls }, 'shutdown complete');
+      return { cutCalls };
     })();
     return shuttingDown;
   };

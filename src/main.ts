@@ -22,7 +22,11 @@ async function main(): Promise<void> {
       rootLogger.warn({ signal: sig }, 'second signal: exiting now');
       process.exit(1);
     }
-    app.shutdown(sig).then(() => process.exit(0), (err: unknown) => {
+    app.shutdown(sig).then(({ cutCalls }) => {
+      // A shutdown that had to cut accepted calls is a failure the orchestrator should see.
+      if (cutCalls > 0) rootLogger.error({ cutCalls }, `shutdown cut ${cutCalls} accepted call(s); exiting with code 3`);
+      process.exit(cutCalls > 0 ? 3 : 0);
+    }, (err: unknown) => {
       rootLogger.error({ err }, 'shutdown failed');
       process.exit(1);
     });

@@ -34,6 +34,8 @@ export const SERVICE_DEFAULTS = Object.freeze({
   adminToken: undefined as string | undefined,
   redisUrl: undefined as string | undefined,
   cacheSecret: undefined as string | undefined,
+  /** Unset: sized from the served models' largest valid request (src/server/request-limits.ts). */
+  maxReceiveBytes: undefined as number | undefined,
   cache: {
     l1MaxEntries: 50_000,
     l1MaxBytes: 256 * 1024 * 1024,
@@ -72,6 +74,7 @@ export const ServiceConfigSchema = z.object({
   adminToken: z.string().min(8, 'admin token must be at least 8 characters').optional(),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional(),
   cacheSecret: z.string().min(16, 'the cache secret must be at least 16 characters').optional(),
+  maxReceiveBytes: z.coerce.number().int().min(4096).max(1024 * 1024 * 1024).optional(),
   cache: z.object({
     l1MaxEntries: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.cache.l1MaxEntries),
     l1MaxBytes: z.coerce.number().int().min(1024).default(SERVICE_DEFAULTS.cache.l1MaxBytes),
@@ -111,6 +114,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_ADMIN_TOKEN: 'adminToken',
   REDIS_URL: 'redisUrl',
   HUB_CACHE_SECRET: 'cacheSecret',
+  HUB_MAX_RECEIVE_BYTES: 'maxReceiveBytes',
   HUB_L1_MAX_ENTRIES: 'cache.l1MaxEntries',
   HUB_L1_MAX_BYTES: 'cache.l1MaxBytes',
   HUB_L1_TTL_SECONDS: 'cache.l1TtlSeconds',

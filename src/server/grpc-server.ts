@@ -26,10 +26,13 @@ export function inferenceServiceDefinition(): grpc.ServiceDefinition {
   return pkg.hub.inference.v1.InferenceService.service;
 }
 
-/** A grpc-js server with message size limits suited to batched tensors, and reflection enabled. */
-export function createGrpcServer(): grpc.Server {
+/**
+ * A grpc-js server with reflection enabled. `maxReceiveBytes` bounds every incoming message (grpc-js answers a
+ * larger one with RESOURCE_EXHAUSTED before it is decoded); the composition root sizes it from the models.
+ */
+export function createGrpcServer(maxReceiveBytes: number): grpc.Server {
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_receive_message_length': maxReceiveBytes,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
   // Reflection lets grpcurl and ghz call the server without the proto files.

@@ -11,6 +11,7 @@ import type { HostTensor } from '../tensor/tensor.js';
 import type { Predictor } from '../predict/predictor.js';
 import type { ModelRepository, VariantName, VariantRequest } from '../repository/model-repository.js';
 import { decodeTensor, dtypeEnum, encodeTensor, type WireTensorMessage } from './tensor-codec.js';
+import { checkClientString, MAX_REQUEST_ID_CHARS } from './request-limits.js';
 
 const log = moduleLogger('server');
 
@@ -66,7 +67,10 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
     Predict(call: ServerUnaryCall<PredictRequestMessage, unknown>, callback: sendUnaryData<unknown>): void {
       const start = performance.now();
       const req = call.request;
-      const requestId = req.requestId || (call.metadata.get('x-request-id')[0] as string | undefined) || '';
+      const rawId = req.requestId || call.metadata.get('x-request-id')[0];
+      const requestId = typeof rawId === 'string' ? rawId : '';
+      // Logged only when short: a client cannot write a megabyte into every log line.
+      const logId = requestId.length <= MAX_REQUEST_ID_CHARS ? requestId : `${requestId.slice(0, 32)}…(${requestId.length} chars)`;
       const modelLabel = known(req.model);
       const done = (code: string): void => {
         metrics.requests.inc({ model: modelLabel, code });
@@ -74,7 +78,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       };
       if (deps.isDraining()) {
         done('SHUTTING_DOWN');
-        fail(callback, new InferenceError('SHUTTING_DOWN', 'server is shutting down; retry on another replica'), { requestId });
+        fail(callback, new InferenceError('SHUTTING_DOWN', 'server is shutting down; retry on another replica'), { requestId: logId });
         return;
       }
       const ac = new AbortController();
@@ -83,11 +87,17 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       // DOMException per call (measured: ~3% of a cache-hit call's CPU).
       call.on('cancelled', () => { if (!answered) ac.abort(); });
       const work = (async () => {
+        checkClientString('model', req.model);
+        checkClientString('version', req.version);
+        checkClientString('request_id', requestId, MAX_REQUEST_ID_CHARS);
         const variant = VARIANT_FROM_ENUM[req.variant];
-        if (!variant) throw new InferenceError('INVALID_REQUEST', `unknown variant ${req.variant}`);
-        const cache = CACHE_FROM_ENUM[req.cache] ?? 'default';
+        if (!variant) throw new InferenceError('INVALID_REQUEST', `unknown variant ${String(req.variant).slice(0, 32)}; use one of ${Object.keys(VARIANT_FROM_ENUM).join(', ')}`);
+        const cache = CACHE_FROM_ENUM[req.cache];
+        if (!cache) throw new InferenceError('INVALID_REQUEST', `unknown cache policy ${String(req.cache).slice(0, 32)}; use one of ${Object.keys(CACHE_FROM_ENUM).join(', ')}`);
+        for (const o of req.outputs) checkClientString('output name', o);
         const inputs: Record<string, HostTensor> = {};
         for (const t of req.inputs) {
+          checkClientString('input name', t.name);
           if (inputs[t.name]) throw new InferenceError('INVALID_INPUT', `input "${t.name}" is given twice`);
           inputs[t.name] = decodeTensor(t);
         }
@@ -107,7 +117,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
         (err: unknown) => {
           answered = true;
           done(err instanceof InferenceError ? err.code : 'INTERNAL');
-          fail(callback, err, { requestId, model: req.model });
+          fail(callback, err, { requestId: logId, model: modelLabel });
         },
       );
     },
@@ -126,6 +136,8 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
 
     GetModelMetadata(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
       try {
+        checkClientString('model', call.request.model);
+        checkClientString('version', call.request.version);
         const d = deps.repository.details(call.request.model, call.request.version || undefined);
         const tm = (s: { name: string; dtype: HostTensor['dtype']; shape: readonly number[] }): unknown => ({ name: s.name, dtype: dtypeEnum(s.dtype), shape: s.shape });
         callback(null, {
@@ -140,13 +152,15 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
     },
 
     LoadModel(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
+      const { model, version } = call.request;
       try {
         checkAdmin(deps.adminToken, call.metadata);
+        checkClientString('model', model);
+        checkClientString('version', version);
       } catch (e) {
         fail(callback, e, { rpc: 'LoadModel' });
         return;
       }
-      const { model, version } = call.request;
       deps.repository.reload(model, version || undefined).then(
         () => {
           const d = deps.repository.details(model, version || undefined);
@@ -158,13 +172,15 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
     },
 
     UnloadModel(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
+      const { model, version } = call.request;
       try {
         checkAdmin(deps.adminToken, call.metadata);
+        checkClientString('model', model);
+        checkClientString('version', version);
       } catch (e) {
         fail(callback, e, { rpc: 'UnloadModel' });
         return;
       }
-      const { model, version } = call.request;
       deps.repository.unload(model, version || undefined).then(
         () => {
           log.info({ model }, 'model unloaded by admin request');

@@ -38,6 +38,17 @@ describe('admin RPCs', () => {
     expect(res.outputs[0].name).toBe('probability');
   });
 
+  it('LoadModel with a version that does not exist is NOT_FOUND and leaves the loaded model serving', async () => {
+    await srv.call('Predict', { model: 'lead-scoring', inputs: wireInputs(sampleInputs(scoringCfg, 1, 60)) });
+    const e = await srv.call('LoadModel', { model: 'lead-scoring', version: 'nope' }, { metadata: bearer(TOKEN) }).catch((x) => x);
+    expect(e.code).toBe(grpc.status.NOT_FOUND);
+    expect(e.details).toMatch(/model "lead-scoring" has no version "nope"/);
+    const meta = await srv.call('GetModelMetadata', { model: 'lead-scoring' });
+    expect(meta.ready).toBe(true);
+    const r = await srv.call('Predict', { model: 'lead-scoring', cache: 'CACHE_POLICY_BYPASS', inputs: wireInputs(sampleInputs(scoringCfg, 1, 61)) });
+    expect(r.outputs[0].shape.map(Number)).toEqual([1, 1]);
+  });
+
   it('LoadModel of an unknown model is NOT_FOUND', async () => {
     const e = await srv.call('LoadModel', { model: 'ghost' }, { metadata: bearer(TOKEN) }).catch((x) => x);
     expect(e.code).toBe(grpc.status.NOT_FOUND);

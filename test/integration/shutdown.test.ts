@@ -43,4 +43,26 @@ describe('graceful shutdown', () => {
       await srv.stop('SIGKILL');
     }
   });
+
+  it('exits non-zero and logs how many calls it cut when the shutdown timeout runs out', async () => {
+    // 50 ms to drain while ~1 s of lead-intent work is queued: the timeout must cut accepted calls.
+    const srv = await spawnServer({ HUB_PRELOAD_TOP: '3', HUB_SHUTDOWN_TIMEOUT_MS: '50' });
+    const client = createRawClient(srv.address);
+    try {
+      await callUnary(client, 'ListModels', {});
+      const calls = Array.from({ length: 24 }, (_, i) => callUnary(client, 'Predict', {
+        model: 'lead-intent', variant: 'VARIANT_FP32', inputs: wireInputs(sampleInputs(intentCfg, 32, 100 + i)), cache: 'CACHE_POLICY_BYPASS',
+      }).then(() => 'ok', () => 'failed'));
+      await new Promise((r) => setTimeout(r, 300));
+      srv.child.kill('SIGTERM');
+      await Promise.all(calls);
+      expect(await srv.exited).toBe(3);
+      const line = srv.output().split('\n').find((l) => l.includes('graceful shutdown timed out'));
+      expect(line).toBeDefined();
+      expect(Number(JSON.parse(line!).cutCalls)).toBeGreaterThan(0);
+    } finally {
+      client.close();
+      await srv.stop('SIGKILL');
+    }
+  });
 });
