@@ -69,6 +69,8 @@ export const ModelConfigSchema = z.object({
   }).strict().prefault({}),
   warmup: z.object({
     batchSizes: z.array(z.number().int().min(1)).optional(),
+    /** Sizes for an input's dynamic (-1) non-batch dims in warm-up, e.g. { "input_ids": [32] }; default 16. */
+    dims: z.record(z.string(), z.array(z.number().int().min(1))).optional(),
     iterations: z.number().int().min(1).max(100).default(1),
   }).strict().prefault({}),
   cache: z.object({

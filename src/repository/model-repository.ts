@@ -272,7 +272,7 @@ export class ModelRepository {
         v.provider = info.provider;
         metrics.modelLoadSeconds.set({ model: name, version: v.version, variant: f.variant }, (performance.now() - t0) / 1000);
         const t1 = performance.now();
-        await this.#warm(cfg, key);
+        await this.#warm(cfg, key, v.ranges);
         metrics.modelWarmupSeconds.set({ model: name, version: v.version, variant: f.variant }, (performance.now() - t1) / 1000);
         v.batchers.set(f.variant, new DynamicBatcher({
           key, model: name, variant: f.variant,
@@ -328,11 +328,11 @@ export class ModelRepository {
   }
 
   /** Runs every batch-size bucket on every worker so the first real request pays no first-run cost. */
-  async #warm(cfg: ModelConfig, key: string): Promise<void> {
+  async #warm(cfg: ModelConfig, key: string, ranges: Readonly<Record<string, InputRange>>): Promise<void> {
     const sizes = warmupBatchSizes(cfg);
     for (let w = 0; w < this.#o.engine.size; w++) {
       for (const b of sizes) {
-        for (let i = 0; i < cfg.warmup.iterations; i++) await this.#o.engine.runOn(w, key, sampleInputs(cfg, b, 1000 + b));
+        for (let i = 0; i < cfg.warmup.iterations; i++) await this.#o.engine.runOn(w, key, sampleInputs(cfg, b, 1000 + b, ranges));
       }
     }
   }

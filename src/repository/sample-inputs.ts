@@ -4,6 +4,16 @@
  */
 import type { HostTensor } from '../tensor/tensor.js';
 import type { ModelConfig, SampleSpec, TensorSpec } from './model-config.js';
+import type { InputRange } from './input-ranges.js';
+
+/** Size used for a dynamic (-1) non-batch dim when the config's `warmup.dims` does not name one. */
+export const DEFAULT_DYNAMIC_DIM = 16;
+
+/** The concrete non-batch dims generated inputs use: the config's, with -1 from `warmup.dims` or the default. */
+export function concreteDims(cfg: ModelConfig, spec: TensorSpec): number[] {
+  const chosen = cfg.warmup.dims?.[spec.name];
+  return spec.shape.slice(1).map((d, i) => (d > 0 ? d : chosen?.[i] ?? DEFAULT_DYNAMIC_DIM));
+}
 
 /** A small seeded PRNG (mulberry32): fast and reproducible, not for security. */
 export function seededRandom(seed: number): () => number {
@@ -22,9 +32,11 @@ function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-function fill(spec: TensorSpec, rows: number, rand: () => number): number[] {
-  const width = spec.shape.slice(1).reduce((a, b) => a * b, 1);
-  const sample: SampleSpec = spec.sample ?? (spec.dtype === 'bool' ? { kind: 'uniform', min: 0, max: 1 } : { kind: 'normal', mean: 0, std: 1 });
+function fill(spec: TensorSpec, dims: readonly number[], rows: number, rand: () => number, range: InputRange | undefined): number[] {
+  const width = dims.reduce((a, b) => a * b, 1);
+  // Without a declared sample: ids within their valid range (e.g. the embedding table's rows), else N(0, 1).
+  const sample: SampleSpec = spec.sample ?? (range ? { kind: 'uniform', min: range.min, max: range.max }
+    : spec.dtype === 'bool' ? { kind: 'uniform', min: 0, max: 1 } : { kind: 'normal', mean: 0, std: 1 });
   const isInt = spec.dtype !== 'float32' && spec.dtype !== 'float16';
   const out: number[] = new Array<number>(rows * width);
   for (let r = 0; r < rows; r++) {
@@ -65,12 +77,16 @@ export function float16Bits(v: number): number {
   return sign | (exp << 10) | ((mant + 0x1000) >>> 13);
 }
 
-/** Generates `rows` rows of every input of a model, seeded. */
-export function sampleInputs(cfg: ModelConfig, rows: number, seed = 1): Record<string, HostTensor> {
+/**
+ * Generates `rows` rows of every input of a model, seeded. `ranges` (the repository's valid integer ranges)
+ * bound inputs that declare no sample; dynamic dims take `warmup.dims` or DEFAULT_DYNAMIC_DIM.
+ */
+export function sampleInputs(cfg: ModelConfig, rows: number, seed = 1, ranges: Readonly<Record<string, InputRange>> = {}): Record<string, HostTensor> {
   const rand = seededRandom(seed);
   const out: Record<string, HostTensor> = {};
   for (const spec of cfg.inputs) {
-    out[spec.name] = { dtype: spec.dtype, shape: [rows, ...spec.shape.slice(1)], data: toBytes(spec, fill(spec, rows, rand)) };
+    const dims = concreteDims(cfg, spec);
+    out[spec.name] = { dtype: spec.dtype, shape: [rows, ...dims], data: toBytes(spec, fill(spec, dims, rows, rand, ranges[spec.name])) };
   }
   return out;
 }
