@@ -15,7 +15,8 @@ import { DynamicBatcher, type BatchingPolicy } from '../batching/dynamic-batcher
 import type { BatchScheduler } from '../batching/batch-scheduler.js';
 import type { LoadedVariantInfo } from '../engine/inference-engine.js';
 import type { WorkerPool } from '../engine/worker-pool.js';
-import { readModelConfig, warmupBatchSizes, type ModelConfig, type TensorSpec } from './model-config.js';
+import { ModelConfigError, parseModelConfig, readModelConfig, warmupBatchSizes, type ModelConfig, type TensorSpec } from './model-config.js';
+import { autoCompleteConfig, onnxSignature } from './auto-config.js';
 import { sampleInputs } from './sample-inputs.js';
 import { inferInputRanges, type InputRange } from './input-ranges.js';
 import { readModel } from '../onnx/onnx-io.js';
@@ -58,6 +59,8 @@ interface ModelEntry {
   config: ModelConfig | undefined;
   configError: string | undefined;
   versions: Map<string, VersionEntry>;
+  /** Where the config came from: `config.json`, or what auto-complete read from which ONNX file. */
+  configSource: string;
 }
 
 /** What the predictor needs to run a request. */
@@ -80,6 +83,8 @@ export interface ModelSummary {
   readonly state: ModelState;
   readonly error: string | undefined;
   readonly variants: readonly VariantName[];
+  /** `config.json`, or what was auto-completed from which ONNX file. */
+  readonly configSource: string;
 }
 
 /** A model as GetModelMetadata shows it. */
@@ -181,27 +186,72 @@ export class ModelRepository {
     if (!existsSync(root)) throw new Error(`model repository ${root} does not exist`);
     for (const name of readdirSync(root).sort()) {
       const dir = path.join(root, name);
-      const cfgFile = path.join(dir, 'config.json');
-      if (!statSync(dir).isDirectory() || !existsSync(cfgFile)) continue;
-      if (this.#models.has(name)) continue;
-      this.#models.set(name, this.#readEntry(name, dir));
+      if (name.startsWith('.') || !statSync(dir).isDirectory() || this.#models.has(name)) continue;
+      const hasConfig = existsSync(path.join(dir, 'config.json'));
+      const hasSubdirs = readdirSync(dir).some((f) => statSync(path.join(dir, f)).isDirectory());
+      if (!hasConfig && !hasSubdirs) {
+        // Not shaped like a model at all (no config.json, no version directory): said once, not listed.
+        log.warn({ folder: this.#rel(dir) }, 'ignored: not a model folder (no config.json and no <version>/ directory)');
+        continue;
+      }
+      const entry = this.#readEntry(name, dir);
+      this.#models.set(name, entry);
+      const v = [...entry.versions.values()];
+      const fields = { model: name, versions: v.map((x) => x.version), config: entry.configSource };
+      if (entry.configError) log.warn({ ...fields, error: entry.configError }, 'model found; it cannot serve');
+      else log.info(fields, 'model found');
     }
   }
 
   #readEntry(name: string, dir: string): ModelEntry {
-    const entry: ModelEntry = { name, dir, config: undefined, configError: undefined, versions: new Map() };
-    try {
-      entry.config = readModelConfig(path.join(dir, 'config.json'), name, this.#rel(path.join(dir, 'config.json')));
-    } catch (e) {
-      entry.configError = (e as Error).message;
-      log.error({ model: name, err: entry.configError }, 'invalid model config; the model will not serve');
-    }
+    const entry: ModelEntry = { name, dir, config: undefined, configError: undefined, versions: new Map(), configSource: 'config.json' };
     for (const v of readdirSync(dir).sort(compareVersions)) {
       const vdir = path.join(dir, v);
       if (!statSync(vdir).isDirectory() || !existsSync(path.join(vdir, VARIANT_FILES.fp32))) continue;
-      entry.versions.set(v, { version: v, dir: vdir, state: entry.configError ? 'FAILED' : 'UNLOADED', error: entry.configError, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {} });
+      entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {} });
+    }
+    try {
+      entry.config = this.#config(entry);
+    } catch (e) {
+      entry.configError = (e as Error).message;
+      for (const v of entry.versions.values()) { v.state = 'FAILED'; v.error = entry.configError; }
     }
     return entry;
+  }
+
+  /**
+   * The model's config: config.json where it exists, completed from the latest version's ONNX signature for
+   * whatever it leaves out (inputs, outputs), or entirely from the ONNX file when there is no config.json.
+   */
+  #config(entry: ModelEntry): ModelConfig {
+    const cfgFile = path.join(entry.dir, 'config.json');
+    const shown = this.#rel(cfgFile);
+    let declared: Record<string, unknown> | undefined;
+    if (existsSync(cfgFile)) {
+      try {
+        declared = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+      } catch (e) {
+        throw new ModelConfigError(shown, `${shown}: cannot read config: ${(e as Error).message}`);
+      }
+      if (!declared || typeof declared !== 'object' || Array.isArray(declared)) throw new ModelConfigError(shown, `${shown}: the config must be a JSON object`);
+      if (declared['inputs'] !== undefined && declared['outputs'] !== undefined) return readModelConfig(cfgFile, entry.name, shown);
+    }
+    const latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
+    if (latest === undefined) {
+      throw new Error(`${this.#rel(entry.dir)}: no <version>/${VARIANT_FILES.fp32} to serve${declared ? '' : ' (and no config.json)'}; put the exported model at ${this.#rel(path.join(entry.dir, '1', VARIANT_FILES.fp32))}`);
+    }
+    const onnxFile = path.join(entry.dir, latest, VARIANT_FILES.fp32);
+    let sig;
+    try {
+      sig = onnxSignature(readModel(onnxFile));
+    } catch (e) {
+      throw new Error(`${this.#rel(onnxFile)}: cannot read the model: ${(e as Error).message}`);
+    }
+    const completed = autoCompleteConfig(entry.name, sig, declared, this.#rel(onnxFile));
+    entry.configSource = `${declared ? 'config.json, completed' : 'auto-completed'} from ${this.#rel(onnxFile)} (${completed.inferred.join(', ')})`;
+    const cfg = parseModelConfig(completed.raw, declared ? shown : this.#rel(onnxFile));
+    if (cfg.name !== entry.name) throw new ModelConfigError(shown, `${shown}: field "name": "${cfg.name}" must equal the directory name "${entry.name}"`);
+    return cfg;
   }
 
   /** Subscribes to model state changes (health per model). */
@@ -358,7 +408,7 @@ export class ModelRepository {
     // Read the model's directory afresh first: an unknown model or version is refused while the loaded one
     // keeps serving.
     const dir = path.join(path.resolve(this.#o.root), name);
-    if (!existsSync(path.join(dir, 'config.json'))) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new InferenceError('MODEL_NOT_FOUND', `model "${name}" not found in the repository; available models: ${this.names().join(', ') || '(none)'}`);
     }
     const fresh = this.#readEntry(name, dir);
@@ -429,6 +479,7 @@ export class ModelRepository {
       state: v?.state ?? 'FAILED',
       error: v?.error ?? m.configError ?? (v ? undefined : 'no version directory with a model.onnx'),
       variants: v ? (v.state === 'READY' ? [...v.batchers.keys()] : this.#variantsToLoad(v).map((f) => f.variant)) : [],
+      configSource: m.configSource,
     };
   }
 

@@ -126,7 +126,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       try {
         const models = deps.repository.list().map((m) => ({
           name: m.name, versions: m.versions, latestVersion: m.latestVersion, ready: m.ready, state: m.state,
-          error: m.error ?? '', variants: m.variants.map((v) => VARIANT_TO_ENUM[v]),
+          error: m.error ?? '', variants: m.variants.map((v) => VARIANT_TO_ENUM[v]), configSource: m.configSource,
         }));
         callback(null, { models });
       } catch (e) {
@@ -144,7 +144,9 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
           name: d.name, version: d.version, versions: d.versions, variants: d.variants.map((v) => VARIANT_TO_ENUM[v]),
           inputs: d.config.inputs.map(tm), outputs: d.config.outputs.map(tm), maxBatchSize: d.config.maxBatchSize,
           ready: d.ready, state: d.state, defaultVariant: VARIANT_TO_ENUM[d.defaultVariant], platform: 'onnxruntime',
-          executionProvider: d.provider,
+          executionProvider: d.provider, configSource: d.configSource,
+          inputRanges: Object.entries(d.ranges).map(([input, r]) => ({ input, min: String(r.min), max: String(r.max), source: r.source })),
+          dispatchPaths: d.dispatch,
         });
       } catch (e) {
         fail(callback, e, { rpc: 'GetModelMetadata' });
