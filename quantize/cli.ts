@@ -8,7 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readModelConfig } from '../src/repository/model-config.js';
 import { QuantizeError, type ActivationScaling } from './dynamic-quantizer.js';
-import { runPipeline, upToDate, type PipelineOptions } from './pipeline.js';
+import { parseInputFlag } from './inputs.js';
+import { NothingToQuantizeError, runPipeline, upToDate, type PipelineOptions } from './pipeline.js';
 import { DEFAULT_GATE, formatReport, type AccuracyGate } from './report.js';
 
 const USAGE = `usage: npm run quantize -- <model dir | model.onnx> [options]
@@ -21,8 +22,12 @@ const USAGE = `usage: npm run quantize -- <model dir | model.onnx> [options]
                        per-tensor-batch-dependent (one scale per batch; ORT fuses it, but answers vary with batch-mates)
   --exclude-nodes a,b          keep these nodes FP32
   --exclude-op-types Conv,...  keep these op types FP32
-  --calibration file.jsonl     static: calibration rows, one JSON object per line {"<input>": [[...row...], ...]}
-                               (default: 256 rows from the model config's "sample" generator)
+  --calibration file.jsonl     rows, one JSON object per line {"<input>": [[...row...], ...]}: static mode calibrates on
+                               them, and both modes validate and time on them
+  --input NAME=SPEC            how to generate an input's values when no rows are given: int:MIN:MAX, uniform:MIN:MAX,
+                               normal:MEAN:STD or mask (repeatable). Without it: the range of the embedding table the
+                               input indexes, 0/1 for an integer input named like a mask, N(0,1) for floats; a
+                               config's "sample" specs win over these (calibration default: 256 generated rows)
   --calibration-method minmax|percentile|entropy   (default minmax)   --percentile 99.99
   --validation-rows N          rows compared against FP32 (default 512)
   --gate-min-cosine X  --gate-min-top1 X  --gate-max-rel-l2 X   accuracy gate (default 0.999 / 0.99 / 0.05)
@@ -99,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, strict: true,
     options: {
       mode: { type: 'string' }, 'per-channel': { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, activations: { type: 'string' },
+      input: { type: 'string', multiple: true },
       'exclude-nodes': { type: 'string' }, 'exclude-op-types': { type: 'string' },
       calibration: { type: 'string' }, 'calibration-method': { type: 'string' }, percentile: { type: 'string' },
       'calibration-rows': { type: 'string' }, 'validation-rows': { type: 'string' },
@@ -119,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
   const o: PipelineOptions = {
     modelFile, ...outputsFor(modelFile, values.out),
     mode, perChannel: values['per-tensor'] !== true, activations: activationsOf(values.activations),
+    inputs: Object.fromEntries((values.input ?? []).map(parseInputFlag)),
     excludeNodes: list(values['exclude-nodes']), excludeOpTypes: list(values['exclude-op-types']),
     calibrationFile: values.calibration, calibrationMethod: method, percentile: num(values.percentile, 'percentile', 99.99),
     calibrationRows: num(values['calibration-rows'], 'calibration-rows', 256), validationRows: num(values['validation-rows'], 'validation-rows', 512),
@@ -130,7 +137,14 @@ async function main(argv: string[]): Promise<number> {
     progress: values.quiet !== true && process.stderr.isTTY === true,
     log: (l) => process.stderr.write(`${l}\n`),
   };
-  const report = await runPipeline(o);
+  let report;
+  try {
+    report = await runPipeline(o);
+  } catch (e) {
+    // Trees and linear models have no weights to quantize: say so and succeed, writing nothing.
+    if (e instanceof NothingToQuantizeError) { process.stdout.write(`${e.message}\n`); return 0; }
+    throw e;
+  }
   process.stdout.write(`${formatReport(report)}\nwrote ${o.outFile} and ${o.reportFile}\n`);
   return report.passed ? 0 : 1;
 }

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { decodeModel, encodeModel } from '../src/onnx/onnx-io.js';
 import { sampleInputs } from '../src/repository/sample-inputs.js';
-import { sliceRows, type HostTensor } from '../src/tensor/tensor.js';
+import { gatherRows, sliceRows, type HostTensor } from '../src/tensor/tensor.js';
+import type { SampleSpec } from '../src/repository/model-config.js';
 import { quantizeDynamic, QuantizeError, type ActivationScaling, type QuantizeOutcome } from './dynamic-quantizer.js';
 import { calibrate, quantizeStatic, type CalibrationMethod } from './static-quantizer.js';
-import { configFor, readJsonl } from './inputs.js';
+import { configFor, generatedRanges, readJsonl } from './inputs.js';
 import { checkGate, type AccuracyGate, type QuantizationReport } from './report.js';
 import { compareOutputs, loadSession, measureSpeed, runFloat, toFeeds, type OutputAccuracy } from './verify.js';
 
@@ -27,6 +28,9 @@ export interface PipelineOptions {
   readonly activations?: ActivationScaling;
   readonly excludeNodes: readonly string[];
   readonly excludeOpTypes: readonly string[];
+  /** How to generate each named input's values (--input flags), over the config and the graph. */
+  readonly inputs?: Readonly<Record<string, SampleSpec>>;
+  /** Rows (.jsonl) for calibration (static mode) and, when given, for validation and timing too. */
   readonly calibrationFile?: string | undefined;
   readonly calibrationMethod: CalibrationMethod;
   readonly percentile: number;
@@ -44,7 +48,7 @@ export function settingsOf(o: PipelineOptions): Record<string, unknown> {
   return {
     mode: o.mode, perChannel: o.perChannel, ...(o.mode === 'dynamic' ? { activations: o.activations ?? 'per-row' } : {}), excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
     ...(o.mode === 'static' ? { calibration: o.calibrationFile ?? 'config sample generator', calibrationMethod: o.calibrationMethod, percentile: o.percentile, calibrationRows: o.calibrationRows } : {}),
-    validationRows: o.validationRows, gate: o.gate,
+    validationRows: o.validationRows, gate: o.gate, ...(o.inputs && Object.keys(o.inputs).length ? { inputs: o.inputs } : {}),
   };
 }
 
@@ -52,6 +56,21 @@ function writeAtomic(file: string, data: Uint8Array | string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
+}
+
+/** The model has no weight to quantize (trees, linear models): not an error, and nothing is written. */
+export class NothingToQuantizeError extends QuantizeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NothingToQuantizeError';
+  }
+}
+
+/** `n` rows taken from `data` in order, starting over when it runs out. */
+function cycleRows(data: Record<string, HostTensor>, n: number): Record<string, HostTensor> {
+  const have = (Object.values(data)[0] as HostTensor).shape[0] as number;
+  const pick = Array.from({ length: n }, (_, i) => i % have);
+  return Object.fromEntries(Object.entries(data).map(([k, t]) => [k, gatherRows(t, pick)]));
 }
 
 /** SHA-256 of a file, hex. */
@@ -63,7 +82,12 @@ export function sha256File(file: string): string {
 export async function runPipeline(o: PipelineOptions): Promise<QuantizationReport> {
   const fp32Bytes = readFileSync(o.modelFile);
   const fp32 = decodeModel(fp32Bytes);
-  const cfg = configFor(o.modelFile, fp32);
+  const cfg = configFor(o.modelFile, fp32, o.inputs ?? {});
+  // Inputs for calibration, validation and timing: the given rows when there are any (cycled to the count
+  // asked), else generated within the ranges the graph or the flags give.
+  const given = o.calibrationFile ? readJsonl(o.calibrationFile, cfg) : undefined;
+  const valueRanges = given ? {} : generatedRanges(cfg, fp32);
+  const rowsOf = (n: number, seed: number): Record<string, HostTensor> => (given ? cycleRows(given, n) : sampleInputs(cfg, n, seed, valueRanges));
   const bars = o.progress ? new MultiBar({ clearOnComplete: false, hideCursor: true, format: ' {stage} [{bar}] {value}/{total}' }, Presets.shades_classic) : undefined;
   const bar = (stage: string, total: number): SingleBar | undefined => bars?.create(total, 0, { stage: stage.padEnd(12) });
 
@@ -71,14 +95,14 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
   if (o.mode === 'dynamic') {
     outcome = quantizeDynamic(fp32, { perChannel: o.perChannel, activations: o.activations ?? 'per-row', excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
   } else {
-    const data = o.calibrationFile ? readJsonl(o.calibrationFile, cfg) : sampleInputs(cfg, o.calibrationRows, 7_777);
+    const data = given ?? sampleInputs(cfg, o.calibrationRows, 7_777, valueRanges);
     o.log(`calibrating on ${(Object.values(data)[0] as HostTensor).shape[0]} rows (${o.calibrationMethod}${o.calibrationMethod === 'percentile' ? ` ${o.percentile}` : ''})`);
     const ranges = await calibrate(fp32, data, { perChannel: o.perChannel, method: o.calibrationMethod, percentile: o.percentile, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes }, bar('calibration', 1));
     outcome = quantizeStatic(fp32, ranges, { perChannel: o.perChannel, method: o.calibrationMethod, percentile: o.percentile, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
   }
   if (outcome.quantized.length === 0) {
     bars?.stop();
-    throw new QuantizeError(`nothing to quantize in ${o.modelFile}: no MatMul, Gemm or Conv with a constant float32 weight${outcome.skipped.length ? ` (left FP32: ${outcome.skipped.map((s) => `${s.op} ${s.node}: ${s.reason}`).join('; ')})` : ''}`);
+    throw new NothingToQuantizeError(`nothing to quantize in ${o.modelFile}: no MatMul, Gemm or Conv with a constant float32 weight${outcome.skipped.length ? ` (left FP32: ${outcome.skipped.map((s) => `${s.op} ${s.node}: ${s.reason}`).join('; ')})` : ''}; no INT8 file was written, the FP32 model serves as it is`);
   }
   const int8Bytes = encodeModel(outcome.model);
 
@@ -91,13 +115,14 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
     throw new QuantizeError(`the quantized model does not load in ONNX Runtime (${(e as Error).message}); nothing was written`);
   }
   const s32 = await loadSession(fp32Bytes);
-  const validation = sampleInputs(cfg, o.validationRows, 20_241);
-  const vbar = bar('verification', Math.ceil(o.validationRows / 64) + 4);
+  const validation = given ?? sampleInputs(cfg, o.validationRows, 20_241, valueRanges);
+  const validationRows = (Object.values(validation)[0] as HostTensor).shape[0] as number;
+  const vbar = bar('verification', Math.ceil(validationRows / 64) + 4);
   const accuracy: Record<string, OutputAccuracy> = {};
   const refs: Record<string, { data: Float32Array[]; dims: number[] }> = {};
   const gots: Record<string, Float32Array[]> = {};
-  for (let start = 0; start < o.validationRows; start += 64) {
-    const n = Math.min(64, o.validationRows - start);
+  for (let start = 0; start < validationRows; start += 64) {
+    const n = Math.min(64, validationRows - start);
     const feeds = toFeeds(Object.fromEntries(Object.entries(validation).map(([k, t]) => [k, sliceRows(t, start, n)])));
     let a, b;
     try {
@@ -117,8 +142,8 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
     const cat = (parts: Float32Array[]): Float32Array => { const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0)); let off = 0; for (const p of parts) { out.set(p, off); off += p.length; } return out; };
     accuracy[name] = compareOutputs(cat(r.data), cat(gots[name] ?? []), r.dims);
   }
-  const b1 = toFeeds(sampleInputs(cfg, 1, 1));
-  const b32 = toFeeds(sampleInputs(cfg, 32, 2));
+  const b1 = toFeeds(rowsOf(1, 1));
+  const b32 = toFeeds(rowsOf(32, 2));
   const fp32Speed = await measureSpeed(s32, b1, b32, vbar);
   const int8Speed = await measureSpeed(s8, b1, b32, vbar);
   bars?.stop();
