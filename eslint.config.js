@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', 'bench/results/**', 'models/**/*.onnx'] },
+  // src/proto/generated: written by proto-loader-gen-types (npm run proto:types), not by hand.
+  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', 'bench/results/**', 'models/**/*.onnx', 'src/proto/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import { protoRoot, PROTO_FILE } from '../../src/server/proto-definition.js';
+import { protoRoot, PROTO_FILE } from '../../src/proto/hub-proto.js';
 
 /** The fully-qualified gRPC service name the benchmarks call. */
 export const SERVICE_NAME = 'hub.inference.v1.InferenceService';

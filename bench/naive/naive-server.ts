@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import ort from 'onnxruntime-node';
-import { PROTO_FILE, protoRoot } from '../../src/server/proto-definition.js';
+import { PROTO_FILE, protoRoot } from '../../src/proto/hub-proto.js';
 
 type Raw = { name: string; dtype: string; shape: string[]; raw: Buffer };
 const TYPES: Record<string, ort.Tensor.Type> = { DATA_TYPE_FLOAT32: 'float32', DATA_TYPE_INT64: 'int64', DATA_TYPE_INT32: 'int32' };

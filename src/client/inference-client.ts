@@ -10,6 +10,7 @@ import { fromCallError, localError, type InferenceClientError } from './client-e
 import { inferenceStubConstructor, type InferenceStub } from './proto.js';
 import { Target } from './target-pool.js';
 import { decodeOutput, dtypeName, encodeInput, type DType, type InputValue, type OutputTensor, type WireTensorIn } from './tensor-encoding.js';
+import { CACHE_TO_ENUM, VARIANT_TO_ENUM } from '../proto/enums.js';
 
 /** Model variants ('auto' lets the server choose: INT8 on CPU when it passed verification, else FP32). */
 export type Variant = 'auto' | 'fp32' | 'int8' | 'fp16';
@@ -125,8 +126,8 @@ export interface AdminOptions extends CallOptions {
   readonly adminToken?: string;
 }
 
-const VARIANT_ENUM: Readonly<Record<Variant, string>> = { auto: 'VARIANT_AUTO', fp32: 'VARIANT_FP32', int8: 'VARIANT_INT8', fp16: 'VARIANT_FP16' };
-const CACHE_ENUM: Readonly<Record<CachePolicy, string>> = { default: 'CACHE_POLICY_DEFAULT', bypass: 'CACHE_POLICY_BYPASS', refresh: 'CACHE_POLICY_REFRESH' };
+const VARIANT_ENUM: Readonly<Record<Variant, string>> = VARIANT_TO_ENUM;
+const CACHE_ENUM: Readonly<Record<CachePolicy, string>> = CACHE_TO_ENUM;
 
 function variantName(wire: string): Variant | string {
   return wire.startsWith('VARIANT_') ? wire.slice('VARIANT_'.length).toLowerCase() : wire;

@@ -1,13 +1,10 @@
 /**
- * Loads the public proto (hub.inference.v1) for the client SDK. Independent of the server's loader so the
- * SDK never imports server code; the proto is found relative to this file (src/client and dist/src/client).
+ * The client SDK's stub of hub.inference.v1, over the one proto module (src/proto/): the SDK never imports
+ * server code.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, PROTO_FILE } from '../server/proto-definition.js';
+import { LOADER_OPTIONS, PROTO_FILE, protoRoot } from '../proto/hub-proto.js';
 
 
 // Same loader options as the server (camelCase, int64 as exact decimal strings, enums by name, bytes as
@@ -27,21 +24,11 @@ export type InferenceStub = grpc.Client & Record<'Predict' | 'ListModels' | 'Get
 /** Constructor of the stub: new (address, credentials, channel options). */
 export type InferenceStubConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => InferenceStub;
 
-function findProtoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'proto');
-    if (existsSync(path.join(candidate, PROTO_FILE))) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new Error(`cannot find proto/${PROTO_FILE} above ${fileURLToPath(import.meta.url)}; pass protoDir`);
-}
-
 const constructors = new Map<string, InferenceStubConstructor>();
 
 /** The stub constructor, loaded once per proto root (`protoDir` overrides the search). */
 export function inferenceStubConstructor(protoDir?: string): InferenceStubConstructor {
-  const root = protoDir ?? findProtoRoot();
+  const root = protoDir ?? protoRoot();
   let ctor = constructors.get(root);
   if (!ctor) {
     const def = protoLoader.loadSync(PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [root] });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { status } from '@grpc/grpc-js';
 import { localError } from './client-error.js';
 import { DTYPE_SIZE } from '../tensor/tensor.js';
-import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type WireTensorMessage } from '../tensor/wire-dtype.js';
+import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type TensorMessage } from '../proto/enums.js';
 
 /** Element types of the protocol. */
 export type DType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
@@ -41,7 +41,7 @@ export interface WireTensorOut {
 }
 
 /** The Tensor message as received (int64 fields as decimal strings). */
-export type WireTensorIn = WireTensorMessage;
+export type WireTensorIn = TensorMessage;
 
 const ENUM_OF = DTYPE_TO_WIRE;
 const DTYPE_OF_ENUM = WIRE_TO_DTYPE;

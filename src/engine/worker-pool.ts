@@ -276,9 +276,19 @@ export class WorkerPool implements InferenceEngine {
     return !this.#lent && this.#queue.length === 0 && this.#slots.every((s) => s.ready && !s.busy);
   }
 
-  /** Where a variant's batches run now: 'main-thread' or 'workers'. */
-  dispatchPath(key: string): 'main-thread' | 'workers' {
-    return this.#main.has(key) ? 'main-thread' : 'workers';
+  /**
+   * Where a variant's batches run now: `main-thread`, `workers`, or `workers, wide when idle` when warm-up
+   * measured its wide session faster at some batch size.
+   */
+  dispatchPath(key: string): string {
+    if (this.#main.has(key)) return 'main-thread';
+    const sizes = [...(this.#wideTrials.get(key)?.keys() ?? [])].filter((b) => this.#wideHelps(key, b));
+    return sizes.length > 0 ? `workers, wide when idle (batches of ${sizes.join('/')}+ rows)` : 'workers';
+  }
+
+  /** Whether a lone batch of `rows` rows of this variant would run on the wide session (tests, metadata). */
+  usesWideWhenIdle(key: string, rows: number): boolean {
+    return this.#wide.has(key) && this.#wideHelps(key, rows);
   }
 
   /** Feeds the measurement that may move a tiny variant to the main thread. */

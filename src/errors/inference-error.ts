@@ -1,26 +1,27 @@
 /**
- * The one error family of hub-inference. Every failure a caller can see has a stable `code`; each code
- * carries its gRPC status. `toGrpcStatus` in ./grpc-status.ts is the only place that maps errors to status.
+ * The one error family of hub-inference. Every failure a caller can see has a stable `code` and a meaning.
+ * This room knows no transport: the gRPC status of each code lives beside the server
+ * (src/server/grpc-status.ts, the only place that maps errors to a status), so the engine, batcher and cache,
+ * which throw these errors, do not depend on gRPC.
  */
-import { status } from '@grpc/grpc-js';
 
-/** Stable error codes, their gRPC status and when they happen. Documented in README ("Errors"). */
+/** Stable error codes and when they happen. Documented in README ("Errors"). */
 export const ERROR_CODES = Object.freeze({
-  MODEL_NOT_FOUND: { grpc: status.NOT_FOUND, doc: 'no model with that name in the repository' },
-  VERSION_NOT_FOUND: { grpc: status.NOT_FOUND, doc: 'the model has no such version' },
-  VARIANT_NOT_AVAILABLE: { grpc: status.NOT_FOUND, doc: 'the requested variant (e.g. INT8) does not exist or failed verification' },
-  INVALID_INPUT: { grpc: status.INVALID_ARGUMENT, doc: 'an input tensor has the wrong name, dtype, shape or byte length' },
-  INVALID_REQUEST: { grpc: status.INVALID_ARGUMENT, doc: 'the request itself is malformed (no model name, unknown output, too many rows)' },
-  MODEL_NOT_READY: { grpc: status.UNAVAILABLE, doc: 'the model is loading, unloading or failed to load' },
-  SHUTTING_DOWN: { grpc: status.UNAVAILABLE, doc: 'the server is draining and accepts no new work' },
-  WORKER_CRASHED: { grpc: status.UNAVAILABLE, doc: 'the engine worker running the batch died; it has been replaced, retry' },
-  QUEUE_FULL: { grpc: status.RESOURCE_EXHAUSTED, doc: 'the model queue holds maxQueueSize rows already' },
-  OVERLOADED: { grpc: status.RESOURCE_EXHAUSTED, doc: 'refused at once: the rows queued ahead, at the drain rate measured on this host, would not be answered before the deadline' },
-  DEADLINE_EXCEEDED: { grpc: status.DEADLINE_EXCEEDED, doc: 'the deadline passed while the request was queued; it never ran' },
-  CANCELLED: { grpc: status.CANCELLED, doc: 'the caller cancelled; the request was dropped from the queue' },
-  UNAUTHENTICATED: { grpc: status.UNAUTHENTICATED, doc: 'an admin RPC was called without a valid token' },
-  ENGINE_FAILURE: { grpc: status.INTERNAL, doc: 'ONNX Runtime failed to run the batch' },
-  INTERNAL: { grpc: status.INTERNAL, doc: 'an unexpected server error (details are in the server log)' },
+  MODEL_NOT_FOUND: { doc: 'no model with that name in the repository' },
+  VERSION_NOT_FOUND: { doc: 'the model has no such version' },
+  VARIANT_NOT_AVAILABLE: { doc: 'the requested variant (e.g. INT8) does not exist or failed verification' },
+  INVALID_INPUT: { doc: 'an input tensor has the wrong name, dtype, shape or byte length' },
+  INVALID_REQUEST: { doc: 'the request itself is malformed (no model name, unknown output, too many rows)' },
+  MODEL_NOT_READY: { doc: 'the model is loading, unloading or failed to load' },
+  SHUTTING_DOWN: { doc: 'the server is draining and accepts no new work' },
+  WORKER_CRASHED: { doc: 'the engine worker running the batch died; it has been replaced, retry' },
+  QUEUE_FULL: { doc: 'the model queue holds maxQueueSize rows already' },
+  OVERLOADED: { doc: 'refused at once: the rows queued ahead, at the drain rate measured on this host, would not be answered before the deadline' },
+  DEADLINE_EXCEEDED: { doc: 'the deadline passed while the request was queued; it never ran' },
+  CANCELLED: { doc: 'the caller cancelled; the request was dropped from the queue' },
+  UNAUTHENTICATED: { doc: 'an admin RPC was called without a valid token' },
+  ENGINE_FAILURE: { doc: 'ONNX Runtime failed to run the batch' },
+  INTERNAL: { doc: 'an unexpected server error (details are in the server log)' },
 } as const);
 
 /** A stable error code. */

@@ -39,8 +39,12 @@ export class AutoConfigError extends Error {
   }
 }
 
+/** elemType of a graph value that is not a tensor (a sequence or a map). */
+const NOT_A_TENSOR = -1;
+
 function tensorSignature(v: ValueInfoProto): OnnxTensorSignature {
   const t = v.type?.tensorType;
+  if (!t) return { name: v.name ?? '', elemType: NOT_A_TENSOR, dims: [] };
   const dims = (t?.shape?.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue > 0 ? d.dimValue : d.dimParam ? d.dimParam : null));
   return { name: v.name ?? '', elemType: t?.elemType ?? 0, dims };
 }
@@ -58,6 +62,9 @@ export function onnxSignature(model: ModelProto): OnnxSignature {
 
 /** A config tensor spec (`shape` with -1 for dynamic dims) from a declared ONNX tensor. */
 function specOf(kind: 'input' | 'output', t: OnnxTensorSignature): { name: string; dtype: DType; shape: number[] } {
+  if (t.elemType === NOT_A_TENSOR) {
+    throw new AutoConfigError(`${kind} "${t.name}" is not a tensor (a sequence or map, such as skl2onnx's ZipMap output); convert with zipmap=False, or drop that output`);
+  }
   const dtype = ONNX_DTYPES[t.elemType];
   if (!dtype) {
     throw new AutoConfigError(`${kind} "${t.name}" has ONNX type ${ONNX_TYPE_NAMES[t.elemType] ?? t.elemType}; hub-inference serves ${Object.values(ONNX_DTYPES).join(', ')} (cast it in the exported graph)`);

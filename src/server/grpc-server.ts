@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { ServiceConfig } from '../config/service-config.js';
-import { loadPackageDefinition } from './proto-definition.js';
+import { loadPackageDefinition } from '../proto/hub-proto.js';
 
 /** Server credentials from the TLS settings: insecure when no certificate is configured. */
 export function serverCredentials(tls: ServiceConfig['tls']): grpc.ServerCredentials {

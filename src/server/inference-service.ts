@@ -4,29 +4,21 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation, Metadata } from '@grpc/grpc-js';
-import { InferenceError, toGrpcStatus } from '../errors/index.js';
+import { InferenceError } from '../errors/index.js';
+import { toGrpcStatus } from './grpc-status.js';
+import type { PredictRequest__Output } from '../proto/generated/hub/inference/v1/PredictRequest.js';
 import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
 import type { HostTensor } from '../tensor/tensor.js';
 import type { Predictor } from '../predict/predictor.js';
-import type { ModelRepository, VariantName, VariantRequest } from '../repository/model-repository.js';
-import { decodeTensor, dtypeEnum, encodeTensor, type WireTensorMessage } from './tensor-codec.js';
+import type { ModelRepository } from '../repository/model-repository.js';
+import { decodeTensor, dtypeEnum, encodeTensor } from './tensor-codec.js';
+import { CACHE_FROM_ENUM, VARIANT_FROM_ENUM, VARIANT_TO_ENUM } from '../proto/enums.js';
 import { checkClientString, MAX_REQUEST_ID_CHARS } from './request-limits.js';
 
 const log = moduleLogger('server');
 
-const VARIANT_FROM_ENUM: Readonly<Record<string, VariantRequest>> = {
-  VARIANT_AUTO: 'auto', VARIANT_FP32: 'fp32', VARIANT_INT8: 'int8', VARIANT_FP16: 'fp16',
-};
-const VARIANT_TO_ENUM: Readonly<Record<VariantName, string>> = { fp32: 'VARIANT_FP32', int8: 'VARIANT_INT8', fp16: 'VARIANT_FP16' };
-const CACHE_FROM_ENUM: Readonly<Record<string, 'default' | 'bypass' | 'refresh'>> = {
-  CACHE_POLICY_DEFAULT: 'default', CACHE_POLICY_BYPASS: 'bypass', CACHE_POLICY_REFRESH: 'refresh',
-};
 
-interface PredictRequestMessage {
-  model: string; version: string; variant: string; inputs: WireTensorMessage[]; outputs: string[];
-  cache: string; requestId: string; typedOutputs: boolean;
-}
 
 /** What the handlers need. */
 export interface InferenceServiceDeps {
@@ -64,7 +56,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
   };
 
   return {
-    Predict(call: ServerUnaryCall<PredictRequestMessage, unknown>, callback: sendUnaryData<unknown>): void {
+    Predict(call: ServerUnaryCall<PredictRequest__Output, unknown>, callback: sendUnaryData<unknown>): void {
       const start = performance.now();
       const req = call.request;
       const rawId = req.requestId || call.metadata.get('x-request-id')[0];

@@ -5,9 +5,8 @@
  */
 import { InferenceError } from '../errors/index.js';
 import { DTYPE_SIZE, elementCount, formatShape, type DType, type HostTensor } from '../tensor/tensor.js';
-import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type WireTensorMessage } from '../tensor/wire-dtype.js';
+import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type TensorMessage } from '../proto/enums.js';
 
-export type { WireTensorMessage } from '../tensor/wire-dtype.js';
 
 const FROM_ENUM = WIRE_TO_DTYPE;
 const TO_ENUM = DTYPE_TO_WIRE;
@@ -20,7 +19,7 @@ function bad(name: string, msg: string): InferenceError {
 }
 
 /** Decodes one wire tensor. */
-export function decodeTensor(t: WireTensorMessage): HostTensor {
+export function decodeTensor(t: TensorMessage): HostTensor {
   const name = t.name;
   if (!name) throw new InferenceError('INVALID_INPUT', 'an input tensor has no name');
   const dtype = FROM_ENUM[t.dtype];

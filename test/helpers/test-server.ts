@@ -5,7 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadServiceConfig, type ServiceConfig } from '../../src/config/service-config.js';
 import { startApp, type App } from '../../src/app.js';
-import { loadPackageDefinition } from '../../src/server/proto-definition.js';
+import { loadPackageDefinition } from '../../src/proto/hub-proto.js';
 
 /** A started test server. */
 export interface TestServer {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startTestServer, callUnary, type TestServer } from '../helpers/test-server.js';
-import { loadPackageDefinition } from '../../src/server/proto-definition.js';
+import { loadPackageDefinition } from '../../src/proto/hub-proto.js';
 import { wireInputs } from '../helpers/reference.js';
 import { readModelConfig } from '../../src/repository/model-config.js';
 import { sampleInputs } from '../../src/repository/sample-inputs.js';

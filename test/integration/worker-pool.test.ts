@@ -71,7 +71,7 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(pool.dispatchPath('ls')).toBe('workers');
   });
 
-  it('runs a lone batch of a heavy model on the wide session, lending it every worker, with the same answer', async () => {
+  it('runs a lone batch of a heavy model on the wide session where warm-up measured it faster, lending it every worker, with the same answer', async () => {
     const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
     const intentFile = path.resolve('models/lead-intent/1/model.onnx');
     pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 2 });
@@ -79,8 +79,11 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     // Warm-up on worker 0 times the narrow and the wide session on the same batches.
     for (const b of [1, 8, 32]) await pool.runOn(0, 'li', sampleInputs(intentCfg, b, b));
     const inputs = sampleInputs(intentCfg, 4, 11);
+    // The choice is the warm-up's measurement (a loaded machine may find no gain); whatever it chose holds.
+    const wide = pool.usesWideWhenIdle('li', 4);
+    expect(pool.dispatchPath('li')).toMatch(wide ? /^workers, wide when idle \(batches of [\d/]+\+ rows\)$/ : /^workers$/);
     const lone = pool.run('li', inputs);
-    expect(pool.idleSlots('li')).toBe(0); // both workers lent to the wide run
+    expect(pool.idleSlots('li')).toBe(wide ? 0 : 1); // with the wide session both workers are lent to it
     const ref = await referenceRun(intentFile, inputs);
     const got = Array.from(new Float32Array(new Uint8Array((await lone).outputs['logits']!.data).buffer));
     got.forEach((v, i) => expect(Math.abs(v - ref['logits']![i]!)).toBeLessThan(1e-4));

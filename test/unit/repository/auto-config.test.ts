@@ -54,4 +54,9 @@ describe('auto-complete config from the ONNX signature', () => {
     const sig = onnxSignature(model([valueInfo('x', OnnxDataType.DOUBLE, ['N', 4])], [valueInfo('y', OnnxDataType.FLOAT, ['N', 1])]));
     expect(() => autoCompleteConfig('m', sig, undefined, 'm/1/model.onnx')).toThrow(/input "x" has ONNX type DOUBLE/);
   });
+
+  it('refuses a non-tensor output (a ZipMap sequence of maps), naming the converter option', () => {
+    const m = model([valueInfo('x', OnnxDataType.FLOAT, ['N', 4])], [{ name: 'output_probability', type: {} }]);
+    expect(() => autoCompleteConfig('m', onnxSignature(m), undefined, 'm/1/model.onnx')).toThrow(/output "output_probability" is not a tensor .*zipmap=False/);
+  });
 });

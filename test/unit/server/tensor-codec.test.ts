@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { decodeTensor, encodeTensor, type WireTensorMessage } from '../../../src/server/tensor-codec.js';
+import { decodeTensor, encodeTensor } from '../../../src/server/tensor-codec.js';
+import type { TensorMessage } from '../../../src/proto/enums.js';
 import { isInferenceError } from '../../../src/errors/index.js';
 
-const msg = (over: Partial<WireTensorMessage>): WireTensorMessage => ({
+const msg = (over: Partial<TensorMessage>): TensorMessage => ({
   name: 'x', dtype: 'DATA_TYPE_FLOAT32', shape: ['2', '2'], raw: Buffer.alloc(0), floatData: [], int64Data: [], int32Data: [], boolData: [], ...over,
 });
 

@@ -1,4 +1,8 @@
-/** Loads the public proto (hub.inference.v1) once for the server, reflection and tools. */
+/**
+ * The public proto (hub.inference.v1), found and loaded in one place for the server, reflection, the client
+ * SDK, the bench and the tests. Field names are camelCase in the loaded definition (proto-loader's
+ * `keepCase: false`); the generated TypeScript types in ./generated/ describe the same objects.
+ */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +11,7 @@ import * as protoLoader from '@grpc/proto-loader';
 /** Path of the proto relative to the repository root. */
 export const PROTO_FILE = 'hub/inference/v1/inference.proto';
 
-/** Finds the repository's proto/ directory from this file's location (works from src/ and dist/src/). */
+/** Finds the repository's proto/ directory from this file's location (works from src/proto and dist/src/proto). */
 export function protoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
