@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readModelConfig } from '../src/repository/model-config.js';
+import { CONFIG_FILE, int8OutputsFor, latestVariantFile, VARIANT_FILES } from '../src/repository/model-layout.js';
 import { QuantizeError, type ActivationScaling } from './dynamic-quantizer.js';
 import { parseInputFlag } from './inputs.js';
 import { NothingToQuantizeError, runPipeline, upToDate, type PipelineOptions } from './pipeline.js';
@@ -47,26 +48,19 @@ function num(v: string | undefined, name: string, dflt: number): number {
 
 function modelFileOf(target: string): string {
   if (target.endsWith('.onnx')) return target;
-  if (existsSync(path.join(target, 'config.json'))) {
-    const versions = readdirSync(target).filter((v) => existsSync(path.join(target, v, 'model.onnx'))).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
-    const latest = versions.at(-1);
-    if (!latest) throw new QuantizeError(`${target}: no <version>/model.onnx`);
-    return path.join(target, latest, 'model.onnx');
-  }
-  if (existsSync(path.join(target, 'model.onnx'))) return path.join(target, 'model.onnx');
-  throw new QuantizeError(`${target}: not an .onnx file or a model directory`);
+  if (existsSync(path.join(target, VARIANT_FILES.fp32))) return path.join(target, VARIANT_FILES.fp32);
+  const latest = latestVariantFile(target, 'fp32');
+  if (latest) return latest;
+  throw new QuantizeError(`${target}: not an .onnx file, a version directory or a model directory with a <version>/${VARIANT_FILES.fp32}`);
 }
 
-function outputsFor(modelFile: string, out: string | undefined): { outFile: string; reportFile: string } {
-  const outFile = out ?? modelFile.replace(/\.onnx$/, '.int8.onnx');
-  return { outFile, reportFile: outFile.replace(/\.onnx$/, '.report.json') };
-}
+const outputsFor = int8OutputsFor;
 
 async function bundled(repo: string, quiet: boolean): Promise<number> {
   let failures = 0;
   for (const name of readdirSync(repo).sort()) {
     const dir = path.join(repo, name);
-    const cfgFile = path.join(dir, 'config.json');
+    const cfgFile = path.join(dir, CONFIG_FILE);
     if (!statSync(dir).isDirectory() || !existsSync(cfgFile)) continue;
     const cfg = readModelConfig(cfgFile, name);
     const q = cfg.quantization as { mode?: string; perChannel?: boolean; activations?: string; gate?: Partial<AccuracyGate>; excludeNodes?: string[]; excludeOpTypes?: string[] } | undefined;

@@ -1,5 +1,6 @@
 /** The verification report: JSON beside the model and a terminal table. */
 import type { OutputAccuracy, SpeedFigures } from './verify.js';
+import type { Int8ReportSummary } from '../src/repository/model-layout.js';
 
 /** The accuracy gate: INT8 is usable only when every figure passes. */
 export interface AccuracyGate {
@@ -11,8 +12,8 @@ export interface AccuracyGate {
 /** Default gate (overridden by flags or the model config's quantization.gate). */
 export const DEFAULT_GATE: AccuracyGate = Object.freeze({ minCosine: 0.999, minTop1Agreement: 0.99, maxRelL2: 0.05 });
 
-/** Everything the pipeline measured. */
-export interface QuantizationReport {
+/** Everything the pipeline measured; the server reads its `passed` (Int8ReportSummary, model-layout.ts). */
+export interface QuantizationReport extends Int8ReportSummary {
   readonly tool: 'hub-inference quantize';
   readonly model: string;
   readonly fp32File: string;

@@ -5,12 +5,12 @@
  * figure as a fraction of it.
  */
 import { Worker } from 'node:worker_threads';
-import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from '../../src/repository/model-config.js';
 import { sampleInputs } from '../../src/repository/sample-inputs.js';
 import type { CeilingWorkerData, CeilingWorkerResult } from './engine-ceiling-worker.js';
+import { latestVariantFile } from '../../src/repository/model-layout.js';
 
 /** One measured point. */
 export interface EnginePoint {
@@ -23,16 +23,9 @@ export interface EnginePoint {
   readonly runMs: number;
 }
 
-/** The latest numeric version directory's model file for a variant, or undefined. */
+/** The latest version's model file for a variant, or undefined (the repository's own layout rules). */
 export function modelFile(repository: string, model: string, variant: 'fp32' | 'int8'): string | undefined {
-  const dir = path.join(repository, model);
-  if (!existsSync(dir)) return undefined;
-  const versions = readdirSync(dir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) {
-    const f = path.join(dir, v, variant === 'int8' ? 'model.int8.onnx' : 'model.onnx');
-    if (existsSync(f)) return f;
-  }
-  return undefined;
+  return latestVariantFile(path.join(repository, model), variant);
 }
 
 function workerUrl(): { url: URL; execArgv: string[] } {

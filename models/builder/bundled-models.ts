@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeModel, type ModelProto } from '../../src/onnx/onnx-io.js';
 import { buildLeadIntent } from './lead-intent-model.js';
 import { buildLeadScoring, buildPropertyValuation } from './mlp-models.js';
+import { CONFIG_FILE, VARIANT_FILES } from '../../src/repository/model-layout.js';
 
 /** Model version directory the builder writes (the repository serves the highest numeric version). */
 export const BUNDLED_VERSION = '1';
@@ -63,7 +64,7 @@ export function writeBundledModels(out: string, opts: { force?: boolean; names?:
     const bytes = encodeBundled(name);
     const digest = sha256(bytes);
     const dir = path.join(out, name, BUNDLED_VERSION);
-    const file = path.join(dir, 'model.onnx');
+    const file = path.join(dir, VARIANT_FILES.fp32);
     const same = !opts.force && existsSync(file) && sha256(readFileSync(file)) === digest;
     if (!same) {
       mkdirSync(dir, { recursive: true });
@@ -72,11 +73,11 @@ export function writeBundledModels(out: string, opts: { force?: boolean; names?:
       writeFileSync(tmp, bytes);
       renameSync(tmp, file);
     }
-    const cfgOut = path.join(out, name, 'config.json');
-    const cfgSrc = configs && path.join(configs, name, 'config.json');
+    const cfgOut = path.join(out, name, CONFIG_FILE);
+    const cfgSrc = configs && path.join(configs, name, CONFIG_FILE);
     const configCopied = !!cfgSrc && !existsSync(cfgOut) && path.resolve(cfgSrc) !== path.resolve(cfgOut);
     if (configCopied) copyFileSync(cfgSrc, cfgOut);
-    const int8Stale = !same && existsSync(path.join(dir, 'model.int8.onnx'));
+    const int8Stale = !same && existsSync(path.join(dir, VARIANT_FILES.int8));
     return { name, file, status: same ? 'unchanged' : 'wrote', bytes: bytes.byteLength, sha256: digest, configCopied, int8Stale, ms: performance.now() - t0 };
   });
 }

@@ -42,3 +42,20 @@ export interface InferenceEngine {
   /** Calls `listener` whenever a worker becomes idle; returns an unsubscribe function. */
   onIdle(listener: () => void): () => void;
 }
+
+/**
+ * What the model repository needs from the engine beyond running batches: loading variants into every
+ * worker, running warm-up on a chosen worker, and saying where a variant's batches run.
+ */
+export interface ModelEngine extends InferenceEngine {
+  /** Engine workers (warm-up runs every bucket on each). */
+  readonly size: number;
+  /** Loads a variant into every worker; resolves with what the first worker reported. */
+  load(spec: VariantLoadSpec): Promise<LoadedVariantInfo>;
+  /** Releases a variant everywhere. */
+  unload(key: string): Promise<void>;
+  /** Runs a batch on one specific worker (warm-up must touch every worker's session). */
+  runOn(workerIndex: number, key: string, inputs: NamedTensors): Promise<EngineRunResult>;
+  /** Where the variant's batches run now (`main-thread`, `workers`, ...), for metadata. */
+  dispatchPath(key: string): string;
+}

@@ -11,7 +11,7 @@ import { InferenceError } from '../errors/index.js';
 import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
 import type { DType, HostTensor, NamedTensors } from '../tensor/tensor.js';
-import type { EngineRunResult, InferenceEngine, LoadedVariantInfo, VariantLoadSpec } from './inference-engine.js';
+import type { EngineRunResult, LoadedVariantInfo, ModelEngine, VariantLoadSpec } from './inference-engine.js';
 import type { FromWorker, ToWorker, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { MainThreadRunner } from './main-thread-runner.js';
 
@@ -107,7 +107,7 @@ function rowsOf(inputs: NamedTensors): number {
 }
 
 /** The ONNX Runtime engine: a worker-thread pool implementing InferenceEngine. */
-export class WorkerPool implements InferenceEngine {
+export class WorkerPool implements ModelEngine {
   readonly #options: WorkerPoolOptions;
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];

@@ -10,36 +10,26 @@ import { performance } from 'node:perf_hooks';
 import { InferenceError } from '../errors/index.js';
 import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
-import { formatShape } from '../tensor/tensor.js';
 import { DynamicBatcher, type BatchingPolicy } from '../batching/dynamic-batcher.js';
 import type { BatchScheduler } from '../batching/batch-scheduler.js';
-import type { LoadedVariantInfo } from '../engine/inference-engine.js';
-import type { WorkerPool } from '../engine/worker-pool.js';
-import { ModelConfigError, parseModelConfig, readModelConfig, warmupBatchSizes, type ModelConfig, type TensorSpec } from './model-config.js';
+import type { ModelEngine } from '../engine/inference-engine.js';
+import { ModelConfigError, parseModelConfig, readModelConfig, warmupBatchSizes, type ModelConfig } from './model-config.js';
 import { autoCompleteConfig, onnxSignature } from './auto-config.js';
+import { compareVersions, VARIANT_FILES, variantFiles, type VariantFile, type VariantName } from './model-layout.js';
+import { checkSignature } from './signature-check.js';
+import { autoVariant, servesOn } from './variant-policy.js';
 import { sampleInputs } from './sample-inputs.js';
 import { inferInputRanges, type InputRange } from './input-ranges.js';
 import { readModel } from '../onnx/onnx-io.js';
 
 const log = moduleLogger('repository');
 
-/** A concrete variant. */
-export type VariantName = 'fp32' | 'int8' | 'fp16';
+export type { VariantName } from './model-layout.js';
 /** A requested variant. */
 export type VariantRequest = 'auto' | VariantName;
 /** Lifecycle of a model version. */
 export type ModelState = 'UNLOADED' | 'LOADING' | 'READY' | 'FAILED';
 
-const VARIANT_FILES: Readonly<Record<VariantName, string>> = { fp32: 'model.onnx', int8: 'model.int8.onnx', fp16: 'model.fp16.onnx' };
-
-/** A variant file found on disk. */
-export interface VariantFile {
-  readonly variant: VariantName;
-  readonly path: string;
-  /** False for an INT8 file whose verification report is missing or failed its accuracy gate. */
-  readonly usable: boolean;
-  readonly reason?: string;
-}
 
 interface VersionEntry {
   readonly version: string;
@@ -102,72 +92,12 @@ export interface ModelDetails extends ModelSummary {
 /** Repository settings. */
 export interface ModelRepositoryOptions {
   readonly root: string;
-  readonly engine: WorkerPool;
+  readonly engine: ModelEngine;
   readonly scheduler: BatchScheduler;
   /** The provider sessions are created with ('cuda' may fall back to 'cpu' per session). */
   readonly provider: 'cpu' | 'cuda';
   /** Overrides every model's batching policy (HUB_BATCHING). */
   readonly batching: BatchingPolicy | undefined;
-}
-
-function compareVersions(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
-  return a.localeCompare(b);
-}
-
-/** Finds the variant files of a version directory and whether each is usable. */
-export function variantFiles(dir: string): VariantFile[] {
-  const out: VariantFile[] = [];
-  for (const variant of ['fp32', 'int8', 'fp16'] as const) {
-    const file = path.join(dir, VARIANT_FILES[variant]);
-    if (!existsSync(file)) continue;
-    if (variant !== 'int8') { out.push({ variant, path: file, usable: true }); continue; }
-    const report = path.join(dir, 'model.int8.report.json');
-    try {
-      const r = JSON.parse(readFileSync(report, 'utf8')) as { passed?: unknown };
-      out.push(r.passed === true
-        ? { variant, path: file, usable: true }
-        : { variant, path: file, usable: false, reason: 'its verification report says it failed the accuracy gate' });
-    } catch {
-      out.push({ variant, path: file, usable: false, reason: 'it has no verification report (model.int8.report.json)' });
-    }
-  }
-  return out;
-}
-
-function onnxTypeOk(spec: TensorSpec, ortType: string): boolean {
-  return spec.dtype === ortType;
-}
-
-/** Checks a config's declared inputs/outputs against what ONNX Runtime read from the model file. */
-export function checkSignature(cfg: ModelConfig, info: LoadedVariantInfo, file: string): void {
-  const problems: string[] = [];
-  for (const [kind, declared, actual] of [['input', cfg.inputs, info.inputs], ['output', cfg.outputs, info.outputs]] as const) {
-    const actualNames = new Set(actual.map((a) => a.name));
-    for (const spec of declared) {
-      const a = actual.find((x) => x.name === spec.name);
-      if (!a) { problems.push(`${kind} "${spec.name}" is declared in config.json but the model has ${kind}s [${[...actualNames].join(', ')}]`); continue; }
-      if (!onnxTypeOk(spec, a.type)) problems.push(`${kind} "${spec.name}": config says ${spec.dtype}, model says ${a.type}`);
-      if (a.shape.length !== spec.shape.length) {
-        problems.push(`${kind} "${spec.name}": config shape ${formatShape(spec.shape)} has rank ${spec.shape.length}, model shape [${a.shape.join(',')}] has rank ${a.shape.length}`);
-        continue;
-      }
-      spec.shape.forEach((d, i) => {
-        const m = a.shape[i];
-        if (i === 0) {
-          if (typeof m === 'number' && m > 0 && cfg.maxBatchSize > 1) problems.push(`${kind} "${spec.name}": model fixes dim 0 to ${m}; batching needs a dynamic batch dim`);
-          return;
-        }
-        if (typeof m === 'number' && m > 0 && m !== d) problems.push(`${kind} "${spec.name}": dim ${i} is ${d} in config.json but ${m} in the model`);
-      });
-    }
-    if (kind === 'input') {
-      for (const a of actual) if (!declared.some((s) => s.name === a.name)) problems.push(`model input "${a.name}" is not declared in config.json`);
-    }
-  }
-  if (problems.length > 0) throw new Error(`${file}: signature does not match config.json: ${problems.join('; ')}`);
 }
 
 /** The model repository. */
@@ -288,7 +218,7 @@ export class ModelRepository {
 
   /** The variants this server would load for a version on its provider. */
   #variantsToLoad(v: VersionEntry): VariantFile[] {
-    return variantFiles(v.dir).filter((f) => f.usable && (this.#o.provider === 'cuda' ? f.variant !== 'int8' : f.variant !== 'fp16'));
+    return variantFiles(v.dir).filter((f) => f.usable && servesOn(f.variant, this.#o.provider));
   }
 
   /** Loads (or returns the in-progress load of) a model version: engine sessions, signature check, warm-up. */
@@ -309,11 +239,10 @@ export class ModelRepository {
     try {
       v.provider = this.#o.provider;
       v.ranges = this.#ranges(cfg, v);
-      // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback, INT8 is the
-      // better CPU variant, so it is loaded too; on a real GPU INT8 is skipped (no CUDA kernels).
+      // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback INT8 becomes
+      // servable and is loaded too; on a real GPU it is skipped (variant-policy.ts).
       for (const f of variantFiles(v.dir).filter((x) => x.usable)) {
-        if (f.variant === 'int8' && v.provider !== 'cpu') continue;
-        if (f.variant === 'fp16' && v.provider !== 'cuda') continue;
+        if (!servesOn(f.variant, v.provider)) continue;
         const key = `${name}/${v.version}/${f.variant}`;
         const t0 = performance.now();
         const info = await this.#o.engine.load({ key, modelPath: f.path });
@@ -450,12 +379,7 @@ export class ModelRepository {
   #pickVariant(name: string, cfg: ModelConfig, v: VersionEntry, requested: VariantRequest): VariantName {
     const loaded = v.batchers;
     const want = requested === 'auto' ? cfg.variants.default : requested;
-    if (want === 'auto') {
-      // INT8 on CPU only when it passed verification (it was loaded only then); INT8 has no CUDA kernels.
-      if (v.provider === 'cpu' && loaded.has('int8')) return 'int8';
-      if (v.provider === 'cuda' && loaded.has('fp16')) return 'fp16';
-      return 'fp32';
-    }
+    if (want === 'auto') return autoVariant(loaded, v.provider);
     if (loaded.has(want)) return want;
     const file = variantFiles(v.dir).find((f) => f.variant === want);
     const why = !file ? `there is no ${VARIANT_FILES[want]}`
@@ -494,13 +418,6 @@ export class ModelRepository {
     const dispatch: Partial<Record<VariantName, string>> = {};
     for (const variant of v.batchers.keys()) dispatch[variant] = this.#o.engine.dispatchPath(`${name}/${v.version}/${variant}`);
     return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider, ranges: v.ranges, dispatch };
-  }
-
-  /** True when every model that preload chose (or any loaded model) is READY. */
-  isReady(name: string): boolean {
-    const m = this.#models.get(name);
-    if (!m) return false;
-    return [...m.versions.values()].some((v) => v.state === 'READY');
   }
 
   /** Finishes every queued and in-flight batch (graceful shutdown). */

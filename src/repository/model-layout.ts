@@ -1,0 +1,82 @@
+/**
+ * The on-disk layout of the model repository, in one place for the server, the quantizer, the bench and the
+ * bundled-model builder: `<repo>/<name>/[config.json]`, `<name>/<version>/model.onnx` (+ `model.int8.onnx` with
+ * its verification report `model.int8.report.json`, + `model.fp16.onnx`); versions order numerically.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** A concrete variant. */
+export type VariantName = 'fp32' | 'int8' | 'fp16';
+
+/** The file of each variant inside a version directory. */
+export const VARIANT_FILES: Readonly<Record<VariantName, string>> = Object.freeze({ fp32: 'model.onnx', int8: 'model.int8.onnx', fp16: 'model.fp16.onnx' });
+/** The optional model config inside a model directory. */
+export const CONFIG_FILE = 'config.json';
+/** The INT8 file's verification report (written by the quantizer beside it; `passed` decides serving). */
+export const INT8_REPORT_FILE = 'model.int8.report.json';
+
+/** What the server reads from an INT8 verification report (the quantizer writes the whole QuantizationReport). */
+export interface Int8ReportSummary {
+  readonly passed: boolean;
+}
+
+/** A variant file found on disk. */
+export interface VariantFile {
+  readonly variant: VariantName;
+  readonly path: string;
+  /** False for an INT8 file whose verification report is missing or failed its accuracy gate. */
+  readonly usable: boolean;
+  readonly reason?: string;
+}
+
+/** Version order: numeric where both are numbers, else lexical. */
+export function compareVersions(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return a.localeCompare(b);
+}
+
+/** The versions of a model directory that hold a model.onnx, oldest first. */
+export function modelVersions(modelDir: string): string[] {
+  return readdirSync(modelDir).filter((v) => statSync(path.join(modelDir, v)).isDirectory() && existsSync(path.join(modelDir, v, VARIANT_FILES.fp32))).sort(compareVersions);
+}
+
+/**
+ * Where the INT8 file and its report go for an FP32 file: `x.onnx` -> `x.int8.onnx` + `x.int8.report.json`
+ * (for the repository's `model.onnx`, exactly VARIANT_FILES.int8 and INT8_REPORT_FILE); `out` overrides.
+ */
+export function int8OutputsFor(fp32File: string, out?: string): { outFile: string; reportFile: string } {
+  const outFile = out ?? fp32File.replace(/\.onnx$/, '.int8.onnx');
+  return { outFile, reportFile: outFile.replace(/\.onnx$/, '.report.json') };
+}
+
+/** The latest version's file of a variant in a model directory, or undefined. */
+export function latestVariantFile(modelDir: string, variant: VariantName): string | undefined {
+  if (!existsSync(modelDir)) return undefined;
+  for (const v of modelVersions(modelDir).reverse()) {
+    const f = path.join(modelDir, v, VARIANT_FILES[variant]);
+    if (existsSync(f)) return f;
+  }
+  return undefined;
+}
+
+/** Finds the variant files of a version directory and whether each is usable. */
+export function variantFiles(dir: string): VariantFile[] {
+  const out: VariantFile[] = [];
+  for (const variant of ['fp32', 'int8', 'fp16'] as const) {
+    const file = path.join(dir, VARIANT_FILES[variant]);
+    if (!existsSync(file)) continue;
+    if (variant !== 'int8') { out.push({ variant, path: file, usable: true }); continue; }
+    try {
+      const r = JSON.parse(readFileSync(path.join(dir, INT8_REPORT_FILE), 'utf8')) as Partial<Int8ReportSummary>;
+      out.push(r.passed === true
+        ? { variant, path: file, usable: true }
+        : { variant, path: file, usable: false, reason: 'its verification report says it failed the accuracy gate' });
+    } catch {
+      out.push({ variant, path: file, usable: false, reason: `it has no verification report (${INT8_REPORT_FILE})` });
+    }
+  }
+  return out;
+}
