@@ -13,6 +13,7 @@ import type { ModelProto, NodeProto, TensorProto } from '../src/onnx/onnx-io.js'
 import { attr, floatTensor, OnnxDataType, tensorFloats } from '../src/onnx/onnx-io.js';
 import { GraphIndex, floatAttr, intAttr, nodeLabel } from './graph-utils.js';
 import { quantizeMatrixInt8, quantizeUint8, transpose } from './weight-quantization.js';
+import { classifyNode, int8Tensor, uint8Tensor } from './quantize-targets.js';
 
 /**
  * How activations get their scale at run time.
@@ -51,15 +52,6 @@ export class QuantizeError extends Error {
   }
 }
 
-const QUANTIZABLE = new Set(['MatMul', 'Gemm', 'Conv']);
-
-function int8Tensor(name: string, dims: number[], values: Int8Array): TensorProto {
-  return { name, dims, dataType: OnnxDataType.INT8, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
-}
-
-function uint8Tensor(name: string, dims: number[], values: Uint8Array): TensorProto {
-  return { name, dims, dataType: OnnxDataType.UINT8, rawData: new Uint8Array(values) };
-}
 
 /** Quantizes a model's weights dynamically; the input model is not modified. */
 export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOptions): QuantizeOutcome {
@@ -67,8 +59,6 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
   const graph = model.graph;
   if (!graph) throw new QuantizeError('the model has no graph');
   const index = new GraphIndex(graph);
-  const excludedNames = new Set(options.excludeNodes ?? []);
-  const excludedOps = new Set(options.excludeOpTypes ?? []);
   const quantized: { node: string; op: string }[] = [];
   const skipped: { node: string; op: string; reason: string }[] = [];
   const activations = new Map<string, { q: string; scale: string; zp: string }>();
@@ -184,25 +174,16 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
   for (const node of graph.node ?? []) {
     const op = node.opType ?? '';
     const label = node.name || (node.output ?? [])[0] || '?';
-    if (!QUANTIZABLE.has(op) || (node.domain && node.domain !== 'ai.onnx')) { out.push(node); continue; }
-    if (excludedNames.has(node.name ?? '') || excludedOps.has(op)) {
-      skipped.push({ node: label, op, reason: 'excluded by option' });
+    const c0 = classifyNode(node, index.initializers, options);
+    if (!c0) { out.push(node); continue; }
+    if ('skip' in c0) {
+      skipped.push({ node: label, op, reason: c0.skip });
       out.push(node);
       continue;
     }
     const inputs = node.input ?? [];
-    const wName = op === 'Gemm' || op === 'MatMul' || op === 'Conv' ? inputs[1] ?? '' : '';
-    const w = index.initializers.get(wName);
-    if (!w) {
-      skipped.push({ node: label, op, reason: op === 'MatMul' ? 'both inputs are activations (e.g. attention); stays FP32' : 'weight is not a constant initializer' });
-      out.push(node);
-      continue;
-    }
-    if (w.dataType !== OnnxDataType.FLOAT) {
-      skipped.push({ node: label, op, reason: `weight ${wName} is not float32` });
-      out.push(node);
-      continue;
-    }
+    const w = c0.target.weight;
+    const wName = w.name ?? '';
     const dims = (w.dims ?? []).map(Number);
     const output = (node.output ?? [])[0] as string;
 
@@ -214,7 +195,6 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
     }
 
     if (op === 'Gemm') {
-      if (intAttr(node, 'transA', 0) !== 0) throw new QuantizeError(`${nodeLabel(node)}: transA=1 is not supported; exclude the node (--exclude-nodes ${node.name ?? ''}) to keep it FP32`);
       if (dims.length !== 2) throw new QuantizeError(`${nodeLabel(node)}: weight ${wName} must be 2-D, got [${dims.join(',')}]`);
       const alpha = floatAttr(node, 'alpha', 1);
       const beta = floatAttr(node, 'beta', 1);

@@ -9,13 +9,13 @@ import path from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { decodeModel, encodeModel } from '../src/onnx/onnx-io.js';
 import { sampleInputs } from '../src/repository/sample-inputs.js';
-import { gatherRows, sliceRows, type HostTensor } from '../src/tensor/tensor.js';
+import { gatherRows, type HostTensor } from '../src/tensor/tensor.js';
 import type { SampleSpec } from '../src/repository/model-config.js';
 import { quantizeDynamic, QuantizeError, type ActivationScaling, type QuantizeOutcome } from './dynamic-quantizer.js';
 import { calibrate, quantizeStatic, type CalibrationMethod } from './static-quantizer.js';
 import { configFor, generatedRanges, readJsonl } from './inputs.js';
 import { checkGate, type AccuracyGate, type QuantizationReport } from './report.js';
-import { compareOutputs, loadSession, measureSpeed, runFloat, toFeeds, type OutputAccuracy } from './verify.js';
+import { verifyCandidate } from './verify.js';
 
 /** Everything the pipeline needs. */
 export interface PipelineOptions {
@@ -107,48 +107,15 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
   const int8Bytes = encodeModel(outcome.model);
 
   // Never write a broken model: the candidate must load and run before anything touches the disk.
-  let s8;
-  try {
-    s8 = await loadSession(int8Bytes);
-  } catch (e) {
-    bars?.stop();
-    throw new QuantizeError(`the quantized model does not load in ONNX Runtime (${(e as Error).message}); nothing was written`);
-  }
-  const s32 = await loadSession(fp32Bytes);
   const validation = given ?? sampleInputs(cfg, o.validationRows, 20_241, valueRanges);
   const validationRows = (Object.values(validation)[0] as HostTensor).shape[0] as number;
-  const vbar = bar('verification', Math.ceil(validationRows / 64) + 4);
-  const accuracy: Record<string, OutputAccuracy> = {};
-  const refs: Record<string, { data: Float32Array[]; dims: number[] }> = {};
-  const gots: Record<string, Float32Array[]> = {};
-  for (let start = 0; start < validationRows; start += 64) {
-    const n = Math.min(64, validationRows - start);
-    const feeds = toFeeds(Object.fromEntries(Object.entries(validation).map(([k, t]) => [k, sliceRows(t, start, n)])));
-    let a, b;
-    try {
-      a = await runFloat(s32, feeds);
-      b = await runFloat(s8, feeds);
-    } catch (e) {
-      bars?.stop();
-      throw new QuantizeError(`the quantized model fails to run in ONNX Runtime (${(e as Error).message}); nothing was written`);
-    }
-    for (const [name, r] of Object.entries(a)) {
-      (refs[name] ??= { data: [], dims: r.dims }).data.push(r.data);
-      (gots[name] ??= []).push(b[name]?.data ?? new Float32Array(r.data.length).fill(Number.NaN));
-    }
-    vbar?.increment();
+  let verified;
+  try {
+    verified = await verifyCandidate(fp32Bytes, int8Bytes, validation, { b1: rowsOf(1, 1), b32: rowsOf(32, 2) }, bar('verification', Math.ceil(validationRows / 64) + 2));
+  } finally {
+    bars?.stop();
   }
-  for (const [name, r] of Object.entries(refs)) {
-    const cat = (parts: Float32Array[]): Float32Array => { const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0)); let off = 0; for (const p of parts) { out.set(p, off); off += p.length; } return out; };
-    accuracy[name] = compareOutputs(cat(r.data), cat(gots[name] ?? []), r.dims);
-  }
-  const b1 = toFeeds(rowsOf(1, 1));
-  const b32 = toFeeds(rowsOf(32, 2));
-  const fp32Speed = await measureSpeed(s32, b1, b32, vbar);
-  const int8Speed = await measureSpeed(s8, b1, b32, vbar);
-  bars?.stop();
-  await s8.release();
-  await s32.release();
+  const { accuracy, fp32: fp32Speed, int8: int8Speed } = verified;
 
   const failures = checkGate(accuracy, o.gate);
   const report: QuantizationReport = {
@@ -160,7 +127,7 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
     settings: settingsOf(o),
     quantizedNodes: outcome.quantized.length,
     skippedNodes: outcome.skipped,
-    validationRows: o.validationRows,
+    validationRows,
     accuracy,
     speed: { fp32: fp32Speed, int8: int8Speed, speedupBatch1: fp32Speed.batch1Ms / int8Speed.batch1Ms, speedupBatch32: fp32Speed.batch32Ms / int8Speed.batch32Ms },
     sizes: { fp32Bytes: fp32Bytes.byteLength, int8Bytes: int8Bytes.byteLength, ratio: int8Bytes.byteLength / fp32Bytes.byteLength },

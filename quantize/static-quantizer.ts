@@ -8,15 +8,17 @@
  * |x|, robust to outliers) or Entropy (symmetric, the clipping threshold whose 128-level quantized histogram
  * of |x| is closest to the original in KL divergence, as TensorRT's calibrator does).
  */
-import ort from 'onnxruntime-node';
 import type { SingleBar } from 'cli-progress';
-import type { ModelProto, NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
+import type { ModelProto, NodeProto } from '../src/onnx/onnx-io.js';
 import { attr, encodeModel, floatTensor, OnnxDataType, tensorFloats, valueInfo } from '../src/onnx/onnx-io.js';
 import type { HostTensor } from '../src/tensor/tensor.js';
 import { sliceRows } from '../src/tensor/tensor.js';
 import { GraphIndex, intAttr } from './graph-utils.js';
+import { classifyNode, int8Tensor, type Target } from './quantize-targets.js';
+import { quantizeInt8 } from './weight-quantization.js';
 import { QuantizeError, type QuantizeOutcome } from './dynamic-quantizer.js';
-import { SESSION_OPTIONS, toFeeds } from './verify.js';
+import { toFeeds } from '../src/engine/ort-session.js';
+import { loadSession } from './verify.js';
 
 /** Calibration methods. */
 export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
@@ -36,19 +38,14 @@ export interface StaticQuantizeOptions {
 /** An activation range. */
 export interface Range { min: number; max: number }
 
-const QUANTIZABLE = new Set(['MatMul', 'Gemm', 'Conv']);
 const MAX_SAMPLES = 1 << 20;
 
-function targets(model: ModelProto, o: StaticQuantizeOptions): { node: NodeProto; activation: string; weight: TensorProto }[] {
+function targets(model: ModelProto, o: StaticQuantizeOptions): Target[] {
   const inits = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const out: { node: NodeProto; activation: string; weight: TensorProto }[] = [];
+  const out: Target[] = [];
   for (const node of model.graph?.node ?? []) {
-    const op = node.opType ?? '';
-    if (!QUANTIZABLE.has(op) || (o.excludeNodes ?? []).includes(node.name ?? '') || (o.excludeOpTypes ?? []).includes(op)) continue;
-    const w = inits.get((node.input ?? [])[1] ?? '');
-    if (!w || w.dataType !== OnnxDataType.FLOAT) continue;
-    if (op === 'Gemm' && intAttr(node, 'transA', 0) !== 0) continue;
-    out.push({ node, activation: (node.input ?? [])[0] as string, weight: w });
+    const c = classifyNode(node, inits, o);
+    if (c && 'target' in c) out.push(c.target);
   }
   return out;
 }
@@ -62,7 +59,7 @@ export async function calibrate(model: ModelProto, data: Readonly<Record<string,
   for (const a of acts) if (!graphOutputs.has(a)) probe.graph!.output!.push(valueInfo(a, OnnxDataType.FLOAT, []));
   // Shapes of exposed intermediates are unknown: drop the declared dims so ORT infers them.
   for (const v of probe.graph!.output!) if (acts.includes(v.name ?? '')) delete v.type!.tensorType!.shape;
-  const session = await ort.InferenceSession.create(encodeModel(probe), SESSION_OPTIONS);
+  const session = await loadSession(encodeModel(probe));
   const rows = (Object.values(data)[0] as HostTensor).shape[0] as number;
   const batch = o.batchSize ?? 32;
   const ranges = new Map<string, Range>(acts.map((a) => [a, { min: Infinity, max: -Infinity }]));
@@ -163,23 +160,6 @@ export function entropyThreshold(absValues: readonly number[], bins = 2048, leve
   return bestI * width;
 }
 
-function int8(name: string, dims: number[], values: Int8Array): TensorProto {
-  return { name, dims, dataType: OnnxDataType.INT8, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
-}
-
-/** Quantizes a weight to int8 symmetric along `axis` (per channel) or per tensor. */
-function quantizeWeight(w: Float32Array, dims: readonly number[], axis: number, perChannel: boolean): { q: Int8Array; scales: Float32Array } {
-  const channels = perChannel ? (dims[axis] as number) : 1;
-  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const chanOf = (i: number): number => (perChannel ? Math.floor(i / inner) % channels : 0);
-  const maxAbs = new Float32Array(channels);
-  for (let i = 0; i < w.length; i++) maxAbs[chanOf(i)] = Math.max(maxAbs[chanOf(i)] as number, Math.abs(w[i] as number));
-  const scales = maxAbs.map((m) => (m > 0 ? m / 127 : 1));
-  const q = new Int8Array(w.length);
-  for (let i = 0; i < w.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round((w[i] as number) / (scales[chanOf(i)] as number))));
-  return { q, scales };
-}
-
 /** Inserts QDQ pairs using calibrated ranges; the input model is not modified. */
 export function quantizeStatic(source: ModelProto, ranges: ReadonlyMap<string, Range>, o: StaticQuantizeOptions): QuantizeOutcome {
   const model = structuredClone(source);
@@ -193,11 +173,13 @@ export function quantizeStatic(source: ModelProto, ranges: ReadonlyMap<string, R
   const out: NodeProto[] = [];
   const quantized: { node: string; op: string }[] = [];
   const skipped: { node: string; op: string; reason: string }[] = [];
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   for (const node of graph.node ?? []) {
     const c = byNode.get(node);
     const op = node.opType ?? '';
     if (!c) {
-      if (QUANTIZABLE.has(op)) skipped.push({ node: node.name ?? '', op, reason: (o.excludeNodes ?? []).includes(node.name ?? '') || (o.excludeOpTypes ?? []).includes(op) ? 'excluded by option' : 'no constant float32 weight (activation x activation stays FP32)' });
+      const why = classifyNode(node, inits, o);
+      if (why && 'skip' in why) skipped.push({ node: node.name ?? '', op, reason: why.skip });
       out.push(node);
       continue;
     }
@@ -212,7 +194,7 @@ export function quantizeStatic(source: ModelProto, ranges: ReadonlyMap<string, R
       const sName = index.unique(`${c.activation}_scale`);
       const zName = index.unique(`${c.activation}_zero_point`);
       index.addInitializer(floatTensor(sName, [], Float32Array.of(scale)));
-      index.addInitializer(int8(zName, [], Int8Array.of(zp)));
+      index.addInitializer(int8Tensor(zName, [], Int8Array.of(zp)));
       const q = index.unique(`${c.activation}_QuantizeLinear_Output`);
       actDq = index.unique(`${c.activation}_DequantizeLinear_Output`);
       out.push({ opType: 'QuantizeLinear', name: index.unique(`${c.activation}_QuantizeLinear`), input: [c.activation, sName, zName], output: [q] });
@@ -225,13 +207,13 @@ export function quantizeStatic(source: ModelProto, ranges: ReadonlyMap<string, R
     let wOut = wdq.get(wKey);
     if (!wOut) {
       const dims = (c.weight.dims ?? []).map(Number);
-      const { q, scales } = quantizeWeight(tensorFloats(c.weight), dims, axis, o.perChannel);
+      const { values: q, scales } = quantizeInt8(tensorFloats(c.weight), dims, axis, o.perChannel);
       const qName = index.unique(`${wName}_quantized`);
       const sName = index.unique(`${wName}_scale`);
       const zName = index.unique(`${wName}_zero_point`);
-      index.addInitializer(int8(qName, dims, q));
+      index.addInitializer(int8Tensor(qName, dims, q));
       index.addInitializer(floatTensor(sName, scales.length === 1 ? [] : [scales.length], scales));
-      index.addInitializer(int8(zName, scales.length === 1 ? [] : [scales.length], new Int8Array(scales.length)));
+      index.addInitializer(int8Tensor(zName, scales.length === 1 ? [] : [scales.length], new Int8Array(scales.length)));
       wOut = index.unique(`${wName}_DequantizeLinear_Output`);
       out.push({ opType: 'DequantizeLinear', name: index.unique(`${wName}_DequantizeLinear`), input: [qName, sName, zName], output: [wOut], attribute: scales.length > 1 ? [attr('axis', axis, 'int')] : [] });
       wdq.set(wKey, wOut);

@@ -7,30 +7,24 @@ export interface Int8Weight {
 }
 
 /**
- * Quantizes a row-major [K, N] matrix to int8 with zero point 0. Per channel means one scale per output
- * column n (scale = max|W[:, n]| / 127), the layout MatMulInteger consumes.
+ * Quantizes a row-major tensor of shape `dims` to int8 symmetric (zero point 0): per channel along `axis`
+ * (scale = max|W| over that channel / 127) or one scale in total.
  */
-export function quantizeMatrixInt8(w: Float32Array, k: number, n: number, perChannel: boolean): Int8Weight {
-  const scales = new Float32Array(perChannel ? n : 1);
-  if (perChannel) {
-    for (let j = 0; j < n; j++) {
-      let m = 0;
-      for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(w[i * n + j] as number));
-      scales[j] = m > 0 ? m / 127 : 1;
-    }
-  } else {
-    let m = 0;
-    for (const v of w) m = Math.max(m, Math.abs(v));
-    scales[0] = m > 0 ? m / 127 : 1;
-  }
-  const values = new Int8Array(k * n);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < n; j++) {
-      const s = scales[perChannel ? j : 0] as number;
-      values[i * n + j] = Math.max(-127, Math.min(127, Math.round((w[i * n + j] as number) / s)));
-    }
-  }
+export function quantizeInt8(w: Float32Array, dims: readonly number[], axis: number, perChannel: boolean): Int8Weight {
+  const channels = perChannel ? (dims[axis] as number) : 1;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const chanOf = (i: number): number => (perChannel ? Math.floor(i / inner) % channels : 0);
+  const maxAbs = new Float32Array(channels);
+  for (let i = 0; i < w.length; i++) maxAbs[chanOf(i)] = Math.max(maxAbs[chanOf(i)] as number, Math.abs(w[i] as number));
+  const scales = maxAbs.map((m) => (m > 0 ? m / 127 : 1));
+  const values = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) values[i] = Math.max(-127, Math.min(127, Math.round((w[i] as number) / (scales[chanOf(i)] as number))));
   return { values, scales };
+}
+
+/** A row-major [K, N] matrix to int8, per output column n when per channel: the layout MatMulInteger consumes. */
+export function quantizeMatrixInt8(w: Float32Array, k: number, n: number, perChannel: boolean): Int8Weight {
+  return quantizeInt8(w, [k, n], 1, perChannel);
 }
 
 /** A uint8 asymmetric tensor with one scale and zero point. */

@@ -166,10 +166,14 @@ describe('dynamic quantization', () => {
     expect(q.skipped.map((s) => s.reason)).toEqual(['excluded by option', 'excluded by option']);
   });
 
-  it('names the node it cannot handle', () => {
+  it('leaves a Gemm with transA=1 FP32 with the reason, and names the node it cannot handle', () => {
     const m = model([{ opType: 'Gemm', name: 'weird', input: ['x', 'W'], output: ['y'], attribute: [attr('transA', 1, 'int')] }],
       [floatTensor('W', [8, 8], weights(64))], [['x', [8, 'b']]], [['y', ['b', 8]]]);
-    expect(() => quantizeDynamic(m, { perChannel: true })).toThrow(/Gemm node "weird": transA=1 is not supported; exclude the node/);
+    const q = quantizeDynamic(m, { perChannel: true });
+    expect(q.skipped).toEqual([{ node: 'weird', op: 'Gemm', reason: 'Gemm with transA=1 stays FP32' }]);
+    const bad = model([{ opType: 'Gemm', name: 'cube', input: ['x', 'W'], output: ['y'] }],
+      [floatTensor('W', [2, 4, 8], weights(64))], [['x', ['b', 4]]], [['y', ['b', 8]]]);
+    expect(() => quantizeDynamic(bad, { perChannel: true })).toThrow(/Gemm node "cube": weight W must be 2-D, got \[2,4,8\]/);
   });
 
   it('per-channel and per-tensor both produce valid models close to FP32', async () => {
