@@ -14,7 +14,7 @@ import type { PredictionCache } from './cache/prediction-cache.js';
 import { createPredictionCache } from './cache/index.js';
 import { createInferenceService } from './server/inference-service.js';
 import { registry } from './metrics/metrics.js';
-import { createHealth, INFERENCE_HEALTH_SERVICE } from './health/index.js';
+import { createHealth } from './health/index.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.js';
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
 import { receiveLimitFor } from './server/request-limits.js';
@@ -26,8 +26,6 @@ export interface ShutdownOutcome {
   readonly cutCalls: number;
 }
 
-/** The health service name of the inference API; per-model health is `<HEALTH_SERVICE>/<model>`. */
-export const HEALTH_SERVICE = INFERENCE_HEALTH_SERVICE;
 
 /** Resolves 'done' when `p` settles or 'timeout' after `ms`, whichever comes first. */
 async function raceTimeout(p: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {

@@ -117,11 +117,6 @@ export class DynamicBatcher {
     this.#handle = scheduler.register(this);
   }
 
-  /** The options in force. */
-  get options(): DynamicBatcherOptions {
-    return this.#o;
-  }
-
   /** Rows waiting to run. */
   get queuedRows(): number {
     return this.#queuedRows;

@@ -9,7 +9,7 @@ import { backoffDelayMs, retryPolicy, type RetryPolicy } from './backoff.js';
 import { fromCallError, localError, type InferenceClientError } from './client-error.js';
 import { inferenceStubConstructor, type InferenceStub } from './proto.js';
 import { Target } from './target-pool.js';
-import { decodeOutput, dtypeName, encodeInput, type DType, type InputValue, type OutputTensor, type WireTensorIn } from './tensor-encoding.js';
+import { decodeOutput, dtypeName, encodeInput, type DType, type InputValue, type OutputTensor, type ResponseTensor } from './tensor-encoding.js';
 import { CACHE_TO_ENUM, VARIANT_TO_ENUM } from '../proto/enums.js';
 
 /** Model variants ('auto' lets the server choose: INT8 on CPU when it passed verification, else FP32). */
@@ -288,7 +288,7 @@ export class InferenceClient {
       typedOutputs: req.typedOutputs ?? false,
     };
     const res = await this.#unary<{
-      model: string; version: string; variant: string; outputs: WireTensorIn[]; cachedRows: number; requestId: string;
+      model: string; version: string; variant: string; outputs: ResponseTensor[]; cachedRows: number; requestId: string;
       timing: { queueUs: string; computeUs: string; batchSize: number; totalUs: string } | null;
     }>('Predict', message, req);
     const outputs: Record<string, OutputTensor> = {};

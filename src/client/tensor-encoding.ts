@@ -33,7 +33,7 @@ export interface OutputTensor {
 }
 
 /** The Tensor message as sent (proto-loader accepts numbers for int64 fields). */
-export interface WireTensorOut {
+export interface RequestTensor {
   name: string;
   dtype: string;
   shape: number[];
@@ -41,7 +41,7 @@ export interface WireTensorOut {
 }
 
 /** The Tensor message as received (int64 fields as decimal strings). */
-export type WireTensorIn = TensorMessage;
+export type ResponseTensor = TensorMessage;
 
 const ENUM_OF = DTYPE_TO_WIRE;
 const DTYPE_OF_ENUM = WIRE_TO_DTYPE;
@@ -90,7 +90,7 @@ function fromList(name: string, list: readonly (number | bigint)[], dtype: DType
 }
 
 /** Encodes one named input as a raw little-endian Tensor message (the array's bytes are not copied). */
-export function encodeInput(name: string, value: InputValue): WireTensorOut {
+export function encodeInput(name: string, value: InputValue): RequestTensor {
   const spec: TensorInput = isTypedArray(value) ? { data: value, shape: [1, value.length] } : value;
   if (!spec || typeof spec !== 'object' || !spec.data || !Array.isArray(spec.shape)) {
     throw invalid(name, 'expected a typed array or { data, shape, dtype? }');
@@ -122,7 +122,7 @@ export function encodeInput(name: string, value: InputValue): WireTensorOut {
 }
 
 /** Decodes one output Tensor message into an aligned typed array. */
-export function decodeOutput(t: WireTensorIn): OutputTensor {
+export function decodeOutput(t: ResponseTensor): OutputTensor {
   const dtype = DTYPE_OF_ENUM[t.dtype];
   const bad = (msg: string): Error => localError(status.INTERNAL, `output "${t.name}": ${msg}`);
   if (!dtype) throw bad(`unsupported dtype ${t.dtype}`);

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import { createSession, fromOrtTensor, sessionSignature, toOrtTensor } from './ort-session.js';
-import type { FromWorker, ToWorker, WireTensor } from './worker-protocol.js';
+import type { FromWorker, ToWorker, TransferTensor } from './worker-protocol.js';
 
 const sessions = new Map<string, ort.InferenceSession>();
 const port = parentPort;
@@ -18,7 +18,7 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 /** A wire tensor's bytes as the worker's own copy to transfer back (ORT's output memory is not ours to move). */
-function toWire(name: string, t: ort.Tensor): WireTensor {
+function toTransfer(name: string, t: ort.Tensor): TransferTensor {
   const h = fromOrtTensor(t);
   const own = new Uint8Array(h.data);
   return { name, dtype: h.dtype, shape: [...h.shape], buffer: own.buffer, byteOffset: 0, byteLength: own.byteLength };
@@ -58,7 +58,7 @@ async function handle(msg: Exclude<ToWorker, { type: 'exit' }>): Promise<void> {
         const start = performance.now();
         const results = await session.run(feeds);
         const computeUs = Math.round((performance.now() - start) * 1000);
-        const outputs = Object.entries(results).map(([name, t]) => toWire(name, t));
+        const outputs = Object.entries(results).map(([name, t]) => toTransfer(name, t));
         post({ type: 'result', id: msg.id, outputs, computeUs }, outputs.map((o) => o.buffer));
       } catch (e) {
         post({ type: 'error', id: msg.id, kind: 'run', message: (e as Error).message });

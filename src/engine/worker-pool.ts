@@ -12,7 +12,7 @@ import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
 import type { DType, HostTensor, NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult, LoadedVariantInfo, ModelEngine, VariantLoadSpec } from './inference-engine.js';
-import type { FromWorker, ToWorker, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
+import type { FromWorker, ToWorker, TransferTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { MainThreadRunner } from './main-thread-runner.js';
 
 const log = moduleLogger('engine');
@@ -59,7 +59,7 @@ interface InlineProbe {
 
 interface Job {
   readonly key: string;
-  readonly inputs: WireTensor[];
+  readonly inputs: TransferTensor[];
   readonly workerIndex: number | undefined;
   readonly resolve: (r: EngineRunResult) => void;
   readonly reject: (e: Error) => void;
@@ -92,12 +92,12 @@ function workerScript(): string {
  * Wire form of a tensor. A buffer the caller hands over (`owned`) and that the view covers whole moves to the
  * worker without a copy (transfer list); anything else is copied once (memcpy), never element by element.
  */
-function toWire(name: string, t: HostTensor, owned: boolean): { wire: WireTensor; transfer: ArrayBuffer } {
+function toTransfer(name: string, t: HostTensor, owned: boolean): { tensor: TransferTensor; transfer: ArrayBuffer } {
   let bytes = t.data;
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
   if (!owned || !whole) bytes = new Uint8Array(bytes);
   const buffer = bytes.buffer as ArrayBuffer;
-  return { wire: { name, dtype: t.dtype, shape: [...t.shape], buffer, byteOffset: 0, byteLength: bytes.byteLength }, transfer: buffer };
+  return { tensor: { name, dtype: t.dtype, shape: [...t.shape], buffer, byteOffset: 0, byteLength: bytes.byteLength }, transfer: buffer };
 }
 
 /** Rows (dim 0) of a batch. */
@@ -335,10 +335,10 @@ export class WorkerPool implements ModelEngine {
 
   #enqueue(key: string, inputs: NamedTensors, workerIndex: number | undefined, owned: boolean): Promise<EngineRunResult> {
     if (this.#closed) return Promise.reject(new InferenceError('SHUTTING_DOWN', 'engine is closed'));
-    const wires: WireTensor[] = [];
-    for (const [name, t] of Object.entries(inputs)) wires.push(toWire(name, t, owned).wire);
+    const tensors: TransferTensor[] = [];
+    for (const [name, t] of Object.entries(inputs)) tensors.push(toTransfer(name, t, owned).tensor);
     return new Promise<EngineRunResult>((resolve, reject) => {
-      this.#queue.push({ key, inputs: wires, workerIndex, resolve, reject });
+      this.#queue.push({ key, inputs: tensors, workerIndex, resolve, reject });
       this.#startQueued();
     });
   }

@@ -1,7 +1,7 @@
 /** Messages between the engine pool (main thread) and an ORT worker thread. */
 
-/** A tensor crossing the thread boundary: its bytes travel in a transferred ArrayBuffer. */
-export interface WireTensor {
+/** A tensor crossing the thread boundary (main thread <-> engine worker): its bytes travel in a transferred ArrayBuffer. */
+export interface TransferTensor {
   name: string;
   dtype: string;
   shape: number[];
@@ -22,7 +22,7 @@ export interface WorkerSessionOptions {
 export type ToWorker =
   | { type: 'load'; id: number; key: string; modelPath: string; options: WorkerSessionOptions }
   | { type: 'unload'; id: number; key: string }
-  | { type: 'run'; id: number; key: string; inputs: WireTensor[] }
+  | { type: 'run'; id: number; key: string; inputs: TransferTensor[] }
   /** Exit the thread from a message handler, never mid-run: terminate() during a native ORT run aborts the
    * whole process, so both shutdown ('exit', code 0) and crash drills ('crash', code 70) go through here. */
   | { type: 'exit'; code: number };
@@ -33,5 +33,5 @@ export type FromWorker =
       inputs: { name: string; type: string; shape: (number | string)[] }[];
       outputs: { name: string; type: string; shape: (number | string)[] }[] }
   | { type: 'unloaded'; id: number }
-  | { type: 'result'; id: number; outputs: WireTensor[]; computeUs: number }
+  | { type: 'result'; id: number; outputs: TransferTensor[]; computeUs: number }
   | { type: 'error'; id: number; message: string; kind: 'load' | 'run' | 'unknown-variant' };

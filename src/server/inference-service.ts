@@ -20,6 +20,9 @@ const log = moduleLogger('server');
 
 
 
+/** The model/version pair GetModelMetadata, LoadModel and UnloadModel take. */
+interface ModelRequest { model: string; version: string }
+
 /** What the handlers need. */
 export interface InferenceServiceDeps {
   readonly predictor: Predictor;
@@ -53,6 +56,19 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
     if (!(err instanceof InferenceError)) log.error({ ...ctx, err }, 'unexpected error');
     else if (err.code === 'ENGINE_FAILURE' || err.code === 'WORKER_CRASHED') log.error({ ...ctx, code: err.code, err: err.message }, 'request failed');
     cb(toGrpcStatus(err));
+  };
+
+  /** One async handler shape for the unary RPCs: a result is the answer, a throw goes through `fail`. */
+  const unary = <Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unknown>) => Promise<unknown>) =>
+    (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>): void => {
+      fn(call).then((res) => callback(null, res), (e: unknown) => fail(callback, e, { rpc }));
+    };
+  /** An admin request: the token first, then its names. */
+  const admin = (request: ModelRequest, md: Metadata): ModelRequest => {
+    checkAdmin(deps.adminToken, md);
+    checkClientString('model', request.model);
+    checkClientString('version', request.version);
+    return request;
   };
 
   return {
@@ -114,74 +130,41 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       );
     },
 
-    ListModels(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void {
-      try {
-        const models = deps.repository.list().map((m) => ({
-          name: m.name, versions: m.versions, latestVersion: m.latestVersion, ready: m.ready, state: m.state,
-          error: m.error ?? '', variants: m.variants.map((v) => VARIANT_TO_ENUM[v]), configSource: m.configSource,
-        }));
-        callback(null, { models });
-      } catch (e) {
-        fail(callback, e, { rpc: 'ListModels' });
-      }
-    },
+    ListModels: unary('ListModels', async () => ({
+      models: deps.repository.list().map((m) => ({
+        name: m.name, versions: m.versions, latestVersion: m.latestVersion, ready: m.ready, state: m.state,
+        error: m.error ?? '', variants: m.variants.map((v) => VARIANT_TO_ENUM[v]), configSource: m.configSource,
+      })),
+    })),
 
-    GetModelMetadata(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
-      try {
-        checkClientString('model', call.request.model);
-        checkClientString('version', call.request.version);
-        const d = deps.repository.details(call.request.model, call.request.version || undefined);
-        const tm = (s: { name: string; dtype: HostTensor['dtype']; shape: readonly number[] }): unknown => ({ name: s.name, dtype: dtypeEnum(s.dtype), shape: s.shape });
-        callback(null, {
-          name: d.name, version: d.version, versions: d.versions, variants: d.variants.map((v) => VARIANT_TO_ENUM[v]),
-          inputs: d.config.inputs.map(tm), outputs: d.config.outputs.map(tm), maxBatchSize: d.config.maxBatchSize,
-          ready: d.ready, state: d.state, defaultVariant: VARIANT_TO_ENUM[d.defaultVariant], platform: 'onnxruntime',
-          executionProvider: d.provider, configSource: d.configSource,
-          inputRanges: Object.entries(d.ranges).map(([input, r]) => ({ input, min: String(r.min), max: String(r.max), source: r.source })),
-          dispatchPaths: d.dispatch,
-        });
-      } catch (e) {
-        fail(callback, e, { rpc: 'GetModelMetadata' });
-      }
-    },
+    GetModelMetadata: unary<ModelRequest>('GetModelMetadata', async ({ request }) => {
+      checkClientString('model', request.model);
+      checkClientString('version', request.version);
+      const d = deps.repository.details(request.model, request.version || undefined);
+      const tm = (s: { name: string; dtype: HostTensor['dtype']; shape: readonly number[] }): unknown => ({ name: s.name, dtype: dtypeEnum(s.dtype), shape: s.shape });
+      return {
+        name: d.name, version: d.version, versions: d.versions, variants: d.variants.map((v) => VARIANT_TO_ENUM[v]),
+        inputs: d.config.inputs.map(tm), outputs: d.config.outputs.map(tm), maxBatchSize: d.config.maxBatchSize,
+        ready: d.ready, state: d.state, defaultVariant: VARIANT_TO_ENUM[d.defaultVariant], platform: 'onnxruntime',
+        executionProvider: d.provider, configSource: d.configSource,
+        inputRanges: Object.entries(d.ranges).map(([input, r]) => ({ input, min: String(r.min), max: String(r.max), source: r.source })),
+        dispatchPaths: d.dispatch,
+      };
+    }),
 
-    LoadModel(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
-      const { model, version } = call.request;
-      try {
-        checkAdmin(deps.adminToken, call.metadata);
-        checkClientString('model', model);
-        checkClientString('version', version);
-      } catch (e) {
-        fail(callback, e, { rpc: 'LoadModel' });
-        return;
-      }
-      deps.repository.reload(model, version || undefined).then(
-        () => {
-          const d = deps.repository.details(model, version || undefined);
-          log.info({ model, version: d.version }, 'model loaded by admin request');
-          callback(null, { model, version: d.version, ready: d.ready });
-        },
-        (e: unknown) => fail(callback, e, { rpc: 'LoadModel', model }),
-      );
-    },
+    LoadModel: unary<ModelRequest>('LoadModel', async ({ request, metadata }) => {
+      const { model, version } = admin(request, metadata);
+      await deps.repository.reload(model, version || undefined);
+      const d = deps.repository.details(model, version || undefined);
+      log.info({ model, version: d.version }, 'model loaded by admin request');
+      return { model, version: d.version, ready: d.ready };
+    }),
 
-    UnloadModel(call: ServerUnaryCall<{ model: string; version: string }, unknown>, callback: sendUnaryData<unknown>): void {
-      const { model, version } = call.request;
-      try {
-        checkAdmin(deps.adminToken, call.metadata);
-        checkClientString('model', model);
-        checkClientString('version', version);
-      } catch (e) {
-        fail(callback, e, { rpc: 'UnloadModel' });
-        return;
-      }
-      deps.repository.unload(model, version || undefined).then(
-        () => {
-          log.info({ model }, 'model unloaded by admin request');
-          callback(null, { model, version: deps.repository.details(model, version || undefined).version });
-        },
-        (e: unknown) => fail(callback, e, { rpc: 'UnloadModel', model }),
-      );
-    },
+    UnloadModel: unary<ModelRequest>('UnloadModel', async ({ request, metadata }) => {
+      const { model, version } = admin(request, metadata);
+      await deps.repository.unload(model, version || undefined);
+      log.info({ model }, 'model unloaded by admin request');
+      return { model, version: deps.repository.details(model, version || undefined).version };
+    }),
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { L1_ENTRY_OVERHEAD_BYTES, MemoryStore } from '../../../src/cache/memory-store.js';
-import { cacheStoreTests } from './cache-store-suite.js';
+import { cacheStoreTests } from '../../helpers/cache-store-suite.js';
 
 cacheStoreTests({
   name: 'MemoryStore (L1)',

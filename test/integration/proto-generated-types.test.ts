@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPackageDefinition, PROTO_FILE, protoRoot } from '../../../src/proto/hub-proto.js';
-import { CACHE_FROM_ENUM, VARIANT_FROM_ENUM, WIRE_TO_DTYPE } from '../../../src/proto/enums.js';
+import { loadPackageDefinition, PROTO_FILE, protoRoot } from '../../src/proto/hub-proto.js';
+import { CACHE_FROM_ENUM, VARIANT_FROM_ENUM, WIRE_TO_DTYPE } from '../../src/proto/enums.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? files(path.join(dir, f)).map((x) => path.join(f, x)) : [f])).sort();

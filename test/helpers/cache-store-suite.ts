@@ -5,8 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CacheStore } from '../../../src/cache/cache-store.js';
-import { sealValue, NO_COMPRESSION } from '../../../src/cache/value-envelope.js';
+import type { CacheStore } from '../../src/cache/cache-store.js';
+import { sealValue, NO_COMPRESSION } from '../../src/cache/value-envelope.js';
 
 /** How a store's test file hands its store to the suite. */
 export interface CacheStoreFixture {

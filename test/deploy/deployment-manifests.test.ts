@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ENV_VARS } from '../../../src/config/service-config.js';
+import { ENV_VARS } from '../../src/config/service-config.js';
 
 type Doc = Record<string, any>;
 const dir = 'deploy/base';

@@ -11,7 +11,7 @@ import { RedisStore, type RedisStoreOptions } from '../../../src/cache/redis-sto
 import { metrics } from '../../../src/metrics/metrics.js';
 import { setLogLevel } from '../../../src/logging/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
-import { cacheStoreTests } from './cache-store-suite.js';
+import { cacheStoreTests } from '../../helpers/cache-store-suite.js';
 
 setLogLevel('silent');
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readModel, valueInfo, OnnxDataType, writeModel } from '../../../src/onnx/onnx-io.js';
+import { readModel, valueInfo, OnnxDataType, writeModel } from '../../src/onnx/onnx-io.js';
 
 const FIXTURES = path.resolve('test/fixtures/byom');
 
