@@ -5,7 +5,8 @@
  * negative id is a client bug that Gather would silently wrap, so it is refused too. A value outside its range
  * is refused before it is queued (an out-of-range id makes ONNX Runtime fail the whole batch).
  */
-import type { ModelProto, NodeProto } from '../onnx/onnx-io.js';
+import { readModel, type ModelProto, type NodeProto } from '../onnx/onnx-io.js';
+import type { ModelConfig } from './model-config.js';
 
 /** An inclusive integer range, and where it came from. */
 export interface InputRange {
@@ -55,6 +56,29 @@ export function inferInputRanges(model: ModelProto): Record<string, InputRange> 
       }
     }
     if (best) out[name] = best;
+  }
+  return out;
+}
+
+/**
+ * The valid ranges of a model's integer inputs: declared in config.json, else inferred from the embedding
+ * tables of its FP32 graph. A declared range wider than the table the input indexes is a load error naming
+ * the file (`configShown`) and field.
+ */
+export function validRanges(cfg: ModelConfig, fp32File: string, configShown: string): Record<string, InputRange> {
+  const needed = cfg.inputs.some((i) => i.dtype === 'int64' || i.dtype === 'int32' || i.dtype === 'uint8');
+  const inferred = needed ? inferInputRanges(readModel(fp32File)) : {};
+  const out: Record<string, InputRange> = {};
+  for (const spec of cfg.inputs) {
+    const fromGraph = inferred[spec.name];
+    if (spec.range) {
+      if (fromGraph && (spec.range.min < fromGraph.min || spec.range.max > fromGraph.max)) {
+        throw new Error(`${configShown}: field "inputs.${spec.name}.range": [${spec.range.min}, ${spec.range.max}] is wider than the ${fromGraph.source}, valid [${fromGraph.min}, ${fromGraph.max}]`);
+      }
+      out[spec.name] = { ...spec.range, source: 'config.json' };
+    } else if (fromGraph) {
+      out[spec.name] = fromGraph;
+    }
   }
   return out;
 }

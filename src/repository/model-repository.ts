@@ -4,7 +4,7 @@
  * the ONNX model's own, loads variants into the engine, warms them, owns one batcher per
  * model+version+variant, and resolves AUTO to a concrete variant. One broken model never stops the others.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InferenceError } from '../errors/index.js';
@@ -13,14 +13,13 @@ import { metrics } from '../metrics/metrics.js';
 import { DynamicBatcher, type BatchingPolicy } from '../batching/dynamic-batcher.js';
 import type { BatchScheduler } from '../batching/batch-scheduler.js';
 import type { ModelEngine } from '../engine/inference-engine.js';
-import { ModelConfigError, parseModelConfig, readModelConfig, warmupBatchSizes, type ModelConfig } from './model-config.js';
-import { autoCompleteConfig, onnxSignature } from './auto-config.js';
-import { compareVersions, VARIANT_FILES, variantFiles, type VariantFile, type VariantName } from './model-layout.js';
+import { warmupBatchSizes, type ModelConfig } from './model-config.js';
+import { modelConfigFor } from './model-source.js';
+import { compareVersions, CONFIG_FILE, VARIANT_FILES, variantFiles, type VariantFile, type VariantName } from './model-layout.js';
 import { checkSignature } from './signature-check.js';
 import { autoVariant, servesOn } from './variant-policy.js';
 import { sampleInputs } from './sample-inputs.js';
-import { inferInputRanges, type InputRange } from './input-ranges.js';
-import { readModel } from '../onnx/onnx-io.js';
+import { validRanges, type InputRange } from './input-ranges.js';
 
 const log = moduleLogger('repository');
 
@@ -141,47 +140,15 @@ export class ModelRepository {
       entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {} });
     }
     try {
-      entry.config = this.#config(entry);
+      const latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
+      const found = modelConfigFor(entry.name, entry.dir, latest, (f: string) => this.#rel(f));
+      entry.config = found.config;
+      entry.configSource = found.source;
     } catch (e) {
       entry.configError = (e as Error).message;
       for (const v of entry.versions.values()) { v.state = 'FAILED'; v.error = entry.configError; }
     }
     return entry;
-  }
-
-  /**
-   * The model's config: config.json where it exists, completed from the latest version's ONNX signature for
-   * whatever it leaves out (inputs, outputs), or entirely from the ONNX file when there is no config.json.
-   */
-  #config(entry: ModelEntry): ModelConfig {
-    const cfgFile = path.join(entry.dir, 'config.json');
-    const shown = this.#rel(cfgFile);
-    let declared: Record<string, unknown> | undefined;
-    if (existsSync(cfgFile)) {
-      try {
-        declared = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-      } catch (e) {
-        throw new ModelConfigError(shown, `${shown}: cannot read config: ${(e as Error).message}`);
-      }
-      if (!declared || typeof declared !== 'object' || Array.isArray(declared)) throw new ModelConfigError(shown, `${shown}: the config must be a JSON object`);
-      if (declared['inputs'] !== undefined && declared['outputs'] !== undefined) return readModelConfig(cfgFile, entry.name, shown);
-    }
-    const latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
-    if (latest === undefined) {
-      throw new Error(`${this.#rel(entry.dir)}: no <version>/${VARIANT_FILES.fp32} to serve${declared ? '' : ' (and no config.json)'}; put the exported model at ${this.#rel(path.join(entry.dir, '1', VARIANT_FILES.fp32))}`);
-    }
-    const onnxFile = path.join(entry.dir, latest, VARIANT_FILES.fp32);
-    let sig;
-    try {
-      sig = onnxSignature(readModel(onnxFile));
-    } catch (e) {
-      throw new Error(`${this.#rel(onnxFile)}: cannot read the model: ${(e as Error).message}`);
-    }
-    const completed = autoCompleteConfig(entry.name, sig, declared, this.#rel(onnxFile));
-    entry.configSource = `${declared ? 'config.json, completed' : 'auto-completed'} from ${this.#rel(onnxFile)} (${completed.inferred.join(', ')})`;
-    const cfg = parseModelConfig(completed.raw, declared ? shown : this.#rel(onnxFile));
-    if (cfg.name !== entry.name) throw new ModelConfigError(shown, `${shown}: field "name": "${cfg.name}" must equal the directory name "${entry.name}"`);
-    return cfg;
   }
 
   /** Subscribes to model state changes (health per model). */
@@ -238,7 +205,7 @@ export class ModelRepository {
     const loadedKeys: string[] = [];
     try {
       v.provider = this.#o.provider;
-      v.ranges = this.#ranges(cfg, v);
+      v.ranges = validRanges(cfg, path.join(v.dir, VARIANT_FILES.fp32), this.#rel(path.join(path.dirname(v.dir), CONFIG_FILE)));
       // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback INT8 becomes
       // servable and is loaded too; on a real GPU it is skipped (variant-policy.ts).
       for (const f of variantFiles(v.dir).filter((x) => x.usable)) {
@@ -272,33 +239,6 @@ export class ModelRepository {
       this.#setState(name, v, 'FAILED', msg);
       throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${msg}`);
     }
-  }
-
-  /**
-   * The valid ranges of the integer inputs: declared in config.json, else inferred from the embedding tables
-   * of the FP32 graph. A declared range wider than the table the input indexes is a load error.
-   */
-  #ranges(cfg: ModelConfig, v: VersionEntry): Record<string, InputRange> {
-    const fp32 = path.join(v.dir, VARIANT_FILES.fp32);
-    const needed = cfg.inputs.some((i) => i.dtype === 'int64' || i.dtype === 'int32' || i.dtype === 'uint8');
-    const inferred = needed ? inferInputRanges(readModel(fp32)) : {};
-    const out: Record<string, InputRange> = {};
-    for (const spec of cfg.inputs) {
-      const fromGraph = inferred[spec.name];
-      if (spec.range) {
-        if (fromGraph && (spec.range.min < fromGraph.min || spec.range.max > fromGraph.max)) {
-          throw new Error(`${this.#rel(path.join(this.#modelDir(v), 'config.json'))}: field "inputs.${spec.name}.range": [${spec.range.min}, ${spec.range.max}] is wider than the ${fromGraph.source}, valid [${fromGraph.min}, ${fromGraph.max}]`);
-        }
-        out[spec.name] = { ...spec.range, source: 'config.json' };
-      } else if (fromGraph) {
-        out[spec.name] = fromGraph;
-      }
-    }
-    return out;
-  }
-
-  #modelDir(v: VersionEntry): string {
-    return path.dirname(v.dir);
   }
 
   /** A path as messages show it: relative to the model repository, never absolute. */
