@@ -6,7 +6,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './cli-args.js';
 import { MODES, type BenchContext } from './scenarios/bench-context.js';
 import { runBench, writeReport } from './run-bench.js';
@@ -17,15 +16,11 @@ import { writeZipfDataFiles } from './scenarios/cache-scenario.js';
 import { serverEntry } from './harness/server-process.js';
 import { stopChildrenOnSignals, wasInterrupted } from './harness/child-processes.js';
 import { existsSync } from 'node:fs';
+import { protoRoot } from '../src/proto/hub-proto.js';
 
-/** Repository root: two levels above dist/bench/run.js (or one above bench/run.ts). */
+/** Repository root: the directory holding proto/, as the one proto module finds it. */
 function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'proto'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
+  return path.dirname(protoRoot());
 }
 
 /** Writes bench/ghz/*.json from the generator (the committed files are its output). */
