@@ -8,7 +8,9 @@
  *    and how fast they come back, rows computed for callers that had already gone (hub_wasted_rows_total),
  *    RSS growth, and the probe's p99 against its quiet p99.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { scrapeMetrics, sumSamples } from '../harness/prometheus-text.js';
 import { runClosedLoop, runOpenLoop, type CallRecord, type OpenLoopStream } from '../load/open-loop.js';
 import { summarizeLatencies } from '../load/latency-stats.js';
@@ -65,17 +67,27 @@ async function counter(server: ServerHandle, name: string, model: string): Promi
 
 const p99 = (r: readonly CallRecord[]): number => summarizeLatencies(r.map((x) => x.latencyMs)).p99Ms;
 
+/** The lead-scoring probe (50 calls/s, 1 s deadline) in a child process; resolves with its records. */
+function probeProcess(ctx: BenchContext, address: string, durationMs: number): Promise<CallRecord[]> {
+  const script = path.join(ctx.root, 'dist', 'bench', 'load', 'open-loop-process.js');
+  const stream = JSON.stringify({ name: 'probe', model: 'lead-scoring', rowsPerCall: 1, callsPerSecond: 50, deadlineMs: 1000 });
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [script, address, ctx.modelRepository, stream, String(durationMs)], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) { reject(new Error(`probe process failed: ${stderr || err.message}`)); return; }
+      resolve(JSON.parse(stdout) as CallRecord[]);
+    });
+  });
+}
+
 /** Runs the overload scenario (quick: 6 s flood; full: 20 s, as issue #9 states the target). */
 export async function runOverloadScenario(ctx: BenchContext): Promise<OverloadResult> {
   const floodSeconds = ctx.mode === 'full' ? 20 : ctx.mode === 'quick' ? 6 : 2;
   const probeSeconds = ctx.mode === 'full' ? 10 : 3;
   const deadlineMs = 3000;
   const intent = loadModelConfig(ctx.modelRepository, 'lead-intent');
-  const scoring = loadModelConfig(ctx.modelRepository, 'lead-scoring');
-  const probe = (): OpenLoopStream => ({ name: 'probe', model: scoring, rowsPerCall: 1, callsPerSecond: 50, deadlineMs: 1000 });
   return withServer(ctx, 'overload, adaptive', { batching: 'adaptive' }, async (server) => {
-    await runOpenLoop(server.grpcAddress, [probe()], 1000); // warm the client and server code paths
-    const quiet = await runOpenLoop(server.grpcAddress, [probe()], probeSeconds * 1000);
+    await probeProcess(ctx, server.grpcAddress, 1000); // warm the server's code paths
+    const quiet = await probeProcess(ctx, server.grpcAddress, probeSeconds * 1000);
     const probeQuietP99Ms = p99(quiet.filter((r) => r.code === OK));
     ctx.progress(`overload: quiet lead-scoring probe p99 ${probeQuietP99Ms.toFixed(2)} ms`);
     const flood: OpenLoopStream = { name: 'flood', model: intent, rowsPerCall: 64, callsPerSecond: 1, deadlineMs };
@@ -94,7 +106,10 @@ export async function runOverloadScenario(ctx: BenchContext): Promise<OverloadRe
     const t0 = Date.now();
     let rowsAtStop = Number.NaN;
     const stopWatch = setTimeout(() => { void counter(server, 'hub_inference_rows_total', 'lead-intent').then((v) => { rowsAtStop = v; }); }, floodSeconds * 1000);
-    const records = await runOpenLoop(server.grpcAddress, [{ ...flood, callsPerSecond }, probe()], floodSeconds * 1000);
+    // The probe runs in its own process: it must not queue behind the flood client's encoding work.
+    const probeRecords = probeProcess(ctx, server.grpcAddress, floodSeconds * 1000);
+    const floodRecords = await runOpenLoop(server.grpcAddress, [{ ...flood, callsPerSecond }], floodSeconds * 1000);
+    const records = [...floodRecords, ...await probeRecords];
     clearTimeout(stopWatch);
     // Let anything still running finish, then see what the flood left behind.
     await new Promise((r) => setTimeout(r, Math.max(0, floodSeconds * 1000 + 2000 - (Date.now() - t0))));
