@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as protoLoader from '@grpc/proto-loader';
+import { createRequire } from 'node:module';
 
 /** Path of the proto relative to the repository root. */
 export const PROTO_FILE = 'hub/inference/v1/inference.proto';
@@ -39,4 +40,21 @@ let cached: protoLoader.PackageDefinition | undefined;
 export function loadPackageDefinition(): protoLoader.PackageDefinition {
   if (!cached) cached = protoLoader.loadSync(PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
   return cached;
+}
+
+/** grpc.health.v1's proto, as the grpc-health-check package ships it. */
+function healthProtoFile(): string {
+  return createRequire(import.meta.url).resolve('grpc-health-check/proto/health/v1/health.proto');
+}
+
+let reflected: protoLoader.PackageDefinition | undefined;
+
+/**
+ * What server reflection describes: hub.inference.v1 with the .proto's own field names (`keepCase`, so
+ * grpcurl and ghz accept both `float_data` and `floatData` in JSON, as protojson allows) and
+ * grpc.health.v1, so health checks need no proto file either.
+ */
+export function reflectionPackageDefinition(): protoLoader.PackageDefinition {
+  reflected ??= protoLoader.loadSync([PROTO_FILE, healthProtoFile()], { ...LOADER_OPTIONS, keepCase: true, includeDirs: [protoRoot()] });
+  return reflected;
 }

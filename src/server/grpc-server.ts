@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { ServiceConfig } from '../config/service-config.js';
-import { loadPackageDefinition } from '../proto/hub-proto.js';
+import { loadPackageDefinition, reflectionPackageDefinition } from '../proto/hub-proto.js';
 
 /** Server credentials from the TLS settings: insecure when no certificate is configured. */
 export function serverCredentials(tls: ServiceConfig['tls']): grpc.ServerCredentials {
@@ -36,7 +36,7 @@ export function createGrpcServer(maxReceiveBytes: number): grpc.Server {
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
   // Reflection lets grpcurl and ghz call the server without the proto files.
-  new ReflectionService(loadPackageDefinition()).addToServer(server);
+  new ReflectionService(reflectionPackageDefinition()).addToServer(server);
   return server;
 }
 
