@@ -21,6 +21,12 @@ import { receiveLimitFor } from './server/request-limits.js';
 
 const log = moduleLogger('app');
 
+/** Whether a listen address is loopback-only (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(address: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 /** How a shutdown ended: how many accepted calls it had to cut when the timeout ran out (0 = graceful). */
 export interface ShutdownOutcome {
   readonly cutCalls: number;
@@ -89,7 +95,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     if (!draining) health.setModel(name, state === 'READY');
   });
   server.addService(inferenceServiceDefinition(), createInferenceService({
-    predictor, repository, adminToken: config.adminToken, isDraining: () => draining, track,
+    predictor, repository, adminToken: config.adminToken, adminWithoutToken: isLoopback(config.grpcAddress), isDraining: () => draining, track,
   }));
   let grpcAddress: string;
   try {
@@ -110,6 +116,10 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   }
   const metricsAddress = metricsServer?.address;
   log.info({ grpcAddress, metricsAddress }, 'listening; preloading models');
+  if (!config.adminToken) {
+    if (isLoopback(config.grpcAddress)) log.warn('admin RPCs (LoadModel, UnloadModel) are open without a token: the server listens on loopback only');
+    else log.warn('admin RPCs (LoadModel, UnloadModel) are disabled: set HUB_ADMIN_TOKEN to enable them');
+  }
 
   await repository.preload(config.preloadTop);
   health.setOverall(true);

@@ -5,6 +5,9 @@
  * "same options" is true by construction.
  */
 import ort from 'onnxruntime-node';
+
+// The same for ORT's process-wide logger (session creation, providers).
+ort.env.logLevel = 'fatal';
 import type { DType, HostTensor } from '../tensor/tensor.js';
 
 /** Session settings chosen by the service config. */
@@ -17,7 +20,9 @@ export interface OrtSessionSettings {
 
 /** The session options every hub-inference session is created with. */
 export function sessionOptions(s: Omit<OrtSessionSettings, 'provider'>): ort.InferenceSession.SessionOptions {
-  return { graphOptimizationLevel: s.graphOptimizationLevel, intraOpNumThreads: s.intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential' };
+  // logSeverityLevel 4 (fatal only): ORT would otherwise print coloured, non-JSON lines into the service's
+  // JSON log stream. What it has to say about a failure reaches us as the rejected promise, which we log.
+  return { graphOptimizationLevel: s.graphOptimizationLevel, intraOpNumThreads: s.intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 4 };
 }
 
 /** A created session and the provider really in use. */

@@ -19,6 +19,7 @@ export const ERROR_CODES = Object.freeze({
   OVERLOADED: { doc: 'refused at once: the rows queued ahead, at the drain rate measured on this host, would not be answered before the deadline' },
   DEADLINE_EXCEEDED: { doc: 'the deadline passed while the request was queued; it never ran' },
   CANCELLED: { doc: 'the caller cancelled; the request was dropped from the queue' },
+  ADMIN_DISABLED: { doc: 'admin RPCs are off: no admin token is set and the server listens beyond loopback' },
   UNAUTHENTICATED: { doc: 'an admin RPC was called without a valid token' },
   ENGINE_FAILURE: { doc: 'ONNX Runtime failed to run the batch' },
   INTERNAL: { doc: 'an unexpected server error (details are in the server log)' },

@@ -29,6 +29,8 @@ export interface InferenceServiceDeps {
   readonly repository: ModelRepository;
   /** When set, LoadModel/UnloadModel need `authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
+  /** Without a token, whether the admin RPCs are open (only when the server listens on loopback). */
+  readonly adminWithoutToken: boolean;
   /** True once shutdown began: new calls get UNAVAILABLE. */
   readonly isDraining: () => boolean;
   /** Tracks calls in flight so shutdown can wait for them. */
@@ -41,8 +43,12 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined
   return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
-function checkAdmin(token: string | undefined, md: Metadata): void {
-  if (!token) return;
+function checkAdmin(token: string | undefined, adminOpen: boolean, md: Metadata): void {
+  if (!token) {
+    // No token: open only to a server that listens on loopback (nobody else can reach it).
+    if (adminOpen) return;
+    throw new InferenceError('ADMIN_DISABLED', 'admin RPCs are disabled: set HUB_ADMIN_TOKEN (callers send "authorization: Bearer <token>"), or listen on a loopback address');
+  }
   const got = md.get('authorization')[0];
   if (typeof got !== 'string' || got !== `Bearer ${token}`) {
     throw new InferenceError('UNAUTHENTICATED', 'admin RPCs need metadata "authorization: Bearer <admin token>"');
@@ -65,7 +71,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
     };
   /** An admin request: the token first, then its names. */
   const admin = (request: ModelRequest, md: Metadata): ModelRequest => {
-    checkAdmin(deps.adminToken, md);
+    checkAdmin(deps.adminToken, deps.adminWithoutToken, md);
     checkClientString('model', request.model);
     checkClientString('version', request.version);
     return request;

@@ -11,6 +11,11 @@ import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type TensorMessage } from '../proto/enums
 const FROM_ENUM = WIRE_TO_DTYPE;
 const TO_ENUM = DTYPE_TO_WIRE;
 
+/** The typed field each dtype is carried in (float16 travels only as raw). */
+const TYPED_FIELD: Readonly<Record<DType, string | undefined>> = {
+  float32: 'float_data', int64: 'int64_data', int32: 'int32_data', uint8: 'int32_data', bool: 'bool_data', float16: undefined,
+};
+
 /** Largest tensor a request may carry (bytes): protects memory from absurd shapes. */
 const MAX_TENSOR_BYTES = 256 * 1024 * 1024;
 
@@ -37,6 +42,10 @@ export function decodeTensor(t: TensorMessage): HostTensor {
     return { dtype, shape, data: new Uint8Array(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength) };
   }
   if (typedFields > 1) throw bad(name, 'set exactly one typed field');
+  // A typed field that does not belong to the dtype is named as such (not as "0 values" of the right one).
+  const set = t.floatData.length > 0 ? 'float_data' : t.int64Data.length > 0 ? 'int64_data' : t.int32Data.length > 0 ? 'int32_data' : t.boolData.length > 0 ? 'bool_data' : undefined;
+  const wants = TYPED_FIELD[dtype];
+  if (set && set !== wants) throw bad(name, wants ? `dtype ${t.dtype} takes ${wants}, but ${set} was set` : `float16 tensors travel only as raw little-endian bytes, but ${set} was set`);
   const expectCount = (n: number, field: string): void => {
     if (n !== count) throw bad(name, `${field} has ${n} values but ${dtype} ${formatShape(shape)} needs ${count}`);
   };

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { startTestServer, callUnary, type TestServer } from '../helpers/test-server.js';
+import { startTestServer, callUnary, createRawClient, type TestServer } from '../helpers/test-server.js';
 import { loadPackageDefinition } from '../../src/proto/hub-proto.js';
 import { wireInputs } from '../helpers/reference.js';
 import { readModelConfig } from '../../src/repository/model-config.js';
@@ -52,6 +52,39 @@ describe('admin RPCs', () => {
   it('LoadModel of an unknown model is NOT_FOUND', async () => {
     const e = await srv.call('LoadModel', { model: 'ghost' }, { metadata: bearer(TOKEN) }).catch((x) => x);
     expect(e.code).toBe(grpc.status.NOT_FOUND);
+  });
+});
+
+describe('admin RPCs without a token', () => {
+  it('are disabled on a server listening beyond loopback, and it keeps serving', async () => {
+    const srv = await startTestServer({ config: { grpcAddress: '0.0.0.0:0', preloadTop: 1 } });
+    try {
+      const port = srv.address.slice(srv.address.lastIndexOf(':') + 1);
+      const client = createRawClient(`127.0.0.1:${port}`);
+      try {
+        for (const rpc of ['LoadModel', 'UnloadModel']) {
+          const e = await callUnary(client, rpc, { model: 'lead-scoring' }).catch((x) => x);
+          expect(e.code, rpc).toBe(grpc.status.PERMISSION_DENIED);
+          expect(e.details).toMatch(/admin RPCs are disabled: set HUB_ADMIN_TOKEN/);
+        }
+        const r = await callUnary<any>(client, 'Predict', { model: 'lead-scoring', inputs: wireInputs(sampleInputs(scoringCfg, 1, 70)) });
+        expect(r.outputs[0].shape.map(Number)).toEqual([1, 1]);
+      } finally {
+        client.close();
+      }
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('are open on a loopback-only server', async () => {
+    const srv = await startTestServer({ config: { preloadTop: 1 } });
+    try {
+      const r = await srv.call('LoadModel', { model: 'lead-scoring' });
+      expect(r.ready).toBe(true);
+    } finally {
+      await srv.close();
+    }
   });
 });
 

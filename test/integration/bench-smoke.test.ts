@@ -47,6 +47,3 @@ describe.skipIf(!hasH2load)('bench runner smoke (h2load)', () => {
   });
 });
 
-describe.skipIf(hasH2load)('bench runner smoke (skipped)', () => {
-  it.skip('needs h2load on PATH (Debian: apt-get install nghttp2-client)', () => undefined);
-});

@@ -1,5 +1,8 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { WorkerPool } from '../../src/engine/worker-pool.js';
 import { readModelConfig } from '../../src/repository/model-config.js';
 import { sampleInputs } from '../../src/repository/sample-inputs.js';
@@ -114,5 +117,28 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     const msg = (err as Error).message;
     expect(msg).toMatch(/details are in the server log/);
     expect(msg).not.toMatch(/Gather|node|\/work\/|\.onnx|999999/i);
+  });
+
+  it('keeps ONNX Runtime\'s own (coloured, non-JSON) log lines out of the process output', () => {
+    // A failing run in a separate process: native stderr cannot be captured in-process.
+    const script = `
+      import { WorkerPool } from '${path.resolve('dist/src/engine/worker-pool.js')}';
+      import { readModelConfig } from '${path.resolve('dist/src/repository/model-config.js')}';
+      import { sampleInputs } from '${path.resolve('dist/src/repository/sample-inputs.js')}';
+      const cfg = readModelConfig('models/lead-intent/config.json', 'lead-intent');
+      const pool = new WorkerPool({ workers: 1, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' } });
+      await pool.load({ key: 'li', modelPath: 'models/lead-intent/1/model.onnx' });
+      const inputs = sampleInputs(cfg, 1, 1);
+      new BigInt64Array(inputs.input_ids.data.buffer)[0] = 999999n;
+      await pool.run('li', inputs).catch((e) => console.log('failed as expected:', e.code));
+      await pool.close();`;
+    // A file, not --eval: worker threads inherit the parent's execArgv.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-ortlog-'));
+    writeFileSync(path.join(dir, 'run.mjs'), script);
+    const r = spawnSync(process.execPath, [path.join(dir, 'run.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(out).toMatch(/ONNX Runtime failed to run a batch/); // the failure did happen, and went through the logger
+    expect(out).not.toMatch(/\[E:onnxruntime|\u001b\[/); // and ORT printed nothing of its own
   });
 });

@@ -50,4 +50,9 @@ describe('tensor codec', () => {
     const i = { dtype: 'int64' as const, shape: [1], data: new Uint8Array(new BigInt64Array([5n]).buffer) };
     expect(encodeTensor('z', i, true).int64Data).toEqual(['5']);
   });
+
+  it('names a typed field that does not match the dtype', () => {
+    expect(() => decodeTensor(msg({ dtype: 'DATA_TYPE_FLOAT32', shape: ['1', '2'], int64Data: ['1', '2'] }))).toThrow('input "x": dtype DATA_TYPE_FLOAT32 takes float_data, but int64_data was set');
+    expect(() => decodeTensor(msg({ dtype: 'DATA_TYPE_FLOAT16', shape: ['1', '1'], floatData: [1] }))).toThrow('float16 tensors travel only as raw little-endian bytes, but float_data was set');
+  });
 });
