@@ -15,14 +15,23 @@ export interface GhzSummary {
   readonly p99Ms: number;
   readonly maxMs: number;
   readonly okCount: number;
-  /** Calls whose status was not OK. */
+  /** Calls whose status was not OK, without ghz's own end-of-run cut-offs. */
   readonly errorCount: number;
+  /**
+   * Calls ghz itself cut when its run ended (it closes the connection under calls still in flight:
+   * `Unavailable ... use of closed network connection`, `transport is closing`, `context canceled`).
+   * They are the load generator's, not the server's: counted apart, never as server errors.
+   */
+  readonly cutOffCount: number;
   readonly statusCodes: Readonly<Record<string, number>>;
   readonly errors: Readonly<Record<string, number>>;
   readonly endReason: string;
 }
 
 const NS_PER_MS = 1e6;
+
+/** Error texts ghz produces when it tears its own connections down at the end of a run. */
+const CUT_OFF = /use of closed network connection|transport is closing|context canceled|client connection is closing|error reading from server: EOF/i;
 
 function num(obj: Record<string, unknown>, key: string): number {
   const v = obj[key];
@@ -49,6 +58,8 @@ export function parseGhzReport(text: string): GhzSummary {
   const statusCodes = counts(r['statusCodeDistribution']);
   const count = num(r, 'count');
   const okCount = statusCodes['OK'] ?? 0;
+  const errors = counts(r['errorDistribution']);
+  const cutOffCount = Object.entries(errors).filter(([text]) => CUT_OFF.test(text)).reduce((a, [, c]) => a + c, 0);
   return {
     count,
     durationSeconds: num(r, 'total') / 1e9,
@@ -59,9 +70,10 @@ export function parseGhzReport(text: string): GhzSummary {
     p99Ms: at(99),
     maxMs: num(r, 'slowest') / NS_PER_MS,
     okCount,
-    errorCount: count - okCount,
+    errorCount: count - okCount - cutOffCount,
+    cutOffCount,
     statusCodes,
-    errors: counts(r['errorDistribution']),
+    errors,
     endReason: typeof r['endReason'] === 'string' ? r['endReason'] : '',
   };
 }

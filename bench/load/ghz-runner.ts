@@ -66,6 +66,7 @@ export async function runGhz(run: GhzRun): Promise<LoadResult> {
       durationSeconds: rep.durationSeconds,
       completed: rep.count,
       clientErrors: rep.errorCount,
+      cutOff: rep.cutOffCount,
       requestsPerSecond: rep.requestsPerSecond,
       latency: { count: rep.count, meanMs: rep.meanMs, p50Ms: rep.p50Ms, p95Ms: rep.p95Ms, p99Ms: rep.p99Ms, maxMs: rep.maxMs },
     };

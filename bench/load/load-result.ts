@@ -14,6 +14,8 @@ export interface LoadResult {
   readonly completed: number;
   /** Calls that failed at the client (transport errors, timeouts, non-200 HTTP, or grpc-status when the tool reads it). */
   readonly clientErrors: number;
+  /** Calls the load tool itself cut when its run ended (ghz); never counted as errors. */
+  readonly cutOff?: number;
   readonly requestsPerSecond: number;
   readonly latency: LatencySummary;
   /** Rows the server said came from its cache (PredictResponse.cached_rows), when the driver decodes responses. */

@@ -79,7 +79,7 @@ describe('reflection alone is enough to call the server', () => {
     const { body, method } = readmeExample();
     const root = await rootFor(client, 'hub.inference.v1.InferenceService');
     const [service, rpc] = [method.slice(0, method.lastIndexOf('/')), method.slice(method.lastIndexOf('/') + 1)];
-    const m = root.lookupService(service).methods[rpc]!.resolve();
+    const m = root.lookupService(service).methods[rpc]!.resolve() as protobuf.Method;
     const Req = m.resolvedRequestType!;
     const Res = m.resolvedResponseType!;
     // Every key of the example is a field of the reflected messages (protobufjs would silently drop others).

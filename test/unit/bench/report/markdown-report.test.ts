@@ -36,8 +36,11 @@ describe('markdown report', () => {
     expect(md).toContain('**50.0%** of the engine ceiling');
   });
 
-  it('states what the measurements support of the plan\'s claim', () => {
-    expect(md).toMatch(/The plan claimed a 25%-35% infrastructure saving worth \$145,000\/year/);
+  it('states what the measurements support of the plan\'s target, and explains the dollars and negative savings', () => {
+    expect(md).toMatch(/The project plan targets a 25%-35% infrastructure saving/);
+    expect(md).toMatch(/Dollars are not measured: they follow from the assumed traffic and price/);
+    expect(md).toMatch(/A negative saving means the mode costs more CPU per prediction than its baseline/);
+    expect(md).not.toMatch(/traffic for \$/);
     expect(md).toContain('adaptive batching (63.3%)');
   });
 });
