@@ -1,28 +1,29 @@
 /**
- * Dynamic INT8 quantization in the manner of ONNX Runtime's `quantize_dynamic`: constant weights of MatMul,
- * Gemm and Conv become integers offline; activations are quantized at run time by DynamicQuantizeLinear.
+ * Dynamic INT8 quantization: constant weights of MatMul, Gemm and Conv become integers offline; activations
+ * are quantized at run time, by default with one scale per row (quantize/per-row-activations.ts), so a row's
+ * answer never depends on its batch-mates.
  *
- * MatMul/Gemm become DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul(scale), the chain ONNX Runtime
- * fuses into DynamicQuantizeMatMul at graph optimization >= EXTENDED. Weights are int8 symmetric (zero point
- * 0, omitted), one scale per output column (per channel) or one per tensor. Conv becomes ConvInteger, which
- * ONNX Runtime's CPU provider runs only for uint8 x uint8, so Conv weights are uint8 asymmetric per tensor.
- * MatMuls between two activations (attention scores, context) stay FP32. A weight shared by several nodes is
- * quantized once, and an activation feeding several nodes is quantized once.
+ * MatMul/Gemm become MatMulInteger against an int8 symmetric weight (zero point 0, omitted), one scale per
+ * output column (per channel) or one per tensor. Conv becomes ConvInteger, which ONNX Runtime's CPU provider
+ * runs only for uint8 x uint8, so Conv weights are uint8 asymmetric per tensor. MatMuls between two
+ * activations (attention scores, context) stay FP32. A weight shared by several nodes is quantized once, and
+ * an activation feeding several nodes is quantized once. The batch-dependent form of ONNX Runtime's
+ * `quantize_dynamic` (DynamicQuantizeLinear, one scale per batch) stays available under its own name.
  */
 import type { ModelProto, NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
 import { attr, floatTensor, OnnxDataType, tensorFloats } from '../src/onnx/onnx-io.js';
 import { GraphIndex, floatAttr, intAttr, nodeLabel } from './graph-utils.js';
 import { quantizeMatrixInt8, quantizeUint8, transpose } from './weight-quantization.js';
 import { classifyNode, int8Tensor, uint8Tensor } from './quantize-targets.js';
+import { PerRowActivations, type IntMatrix } from './per-row-activations.js';
 
 /**
  * How activations get their scale at run time.
- * - `per-row` (default): one symmetric scale per row (per token for 3-D activations) from that row's own
- *   max |x|, so a row's answer never depends on its batch-mates (DESIGN: "a row's answer depends on that row
- *   alone"). Standard ops only: ReduceMax(Abs) -> Mul(127/max) -> +128.5 -> Cast(uint8), then
- *   MatMulInteger against the int8 weight with the constant zero point 128, and the rescale as a broadcast Mul.
+ * - `per-row` (default): one symmetric scale per row (per token for 3-D activations, per sample for Conv)
+ *   from that row's own max |x|, so a row's answer never depends on its batch-mates (DESIGN: "a row's answer
+ *   depends on that row alone"). Standard ops only; see per-row-activations.ts.
  * - `per-tensor-batch-dependent`: ONNX DynamicQuantizeLinear, one scale per whole batch, which ORT fuses into
- *   DynamicQuantizeMatMul (a little faster) but makes a row's answer depend on the other rows of its batch.
+ *   DynamicQuantizeMatMul, but a batch-mate with large values changes every other row's answer.
  */
 export type ActivationScaling = 'per-row' | 'per-tensor-batch-dependent';
 
@@ -62,62 +63,12 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
   const quantized: { node: string; op: string }[] = [];
   const skipped: { node: string; op: string; reason: string }[] = [];
   const activations = new Map<string, { q: string; scale: string; zp: string }>();
-  const int8Weights = new Map<string, { q: string; scale: string }>();
+  const int8Weights = new Map<string, IntMatrix>();
   const out: NodeProto[] = [];
 
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 13;
   const perRow = (options.activations ?? 'per-row') === 'per-row';
-  let constants: { c127: string; c128: string; zp: string; eps: string } | undefined;
-  const rowConstants = (): NonNullable<typeof constants> => {
-    if (!constants) {
-      constants = { c127: index.unique('rowq_127'), c128: index.unique('rowq_128_5'), zp: index.unique('rowq_zero_point'), eps: index.unique('rowq_eps') };
-      index.addInitializer(floatTensor(constants.c127, [], Float32Array.of(127)));
-      index.addInitializer(floatTensor(constants.c128, [], Float32Array.of(128.5)));
-      index.addInitializer(uint8Tensor(constants.zp, [], Uint8Array.of(128)));
-      // An all-zero row gets a tiny scale instead of a division by zero (its products are 0 either way).
-      index.addInitializer(floatTensor(constants.eps, [], Float32Array.of(1e-30)));
-    }
-    return constants;
-  };
-
-  /**
-   * Per-row symmetric quantization of an activation (see ActivationScaling) over `axes` (kept as size-1
-   * dims, so the scale broadcasts back): the last axis for MatMul/Gemm (one scale per row, per token in 3-D),
-   * every axis but the batch for Conv (one scale per sample).
-   */
-  const quantizeRows = (name: string, axes: number[]): { q: string; scale: string; zp: string } => {
-    const cacheKey = `${name}|${axes.join(',')}`;
-    let a = activations.get(cacheKey);
-    if (a) return a;
-    const c = rowConstants();
-    let axesInput: string | undefined;
-    if (opset >= 18) {
-      axesInput = index.unique(`${name}_rowq_axes`);
-      index.addInitializer({ name: axesInput, dims: [axes.length], dataType: OnnxDataType.INT64, int64Data: axes });
-    }
-    const n = (s: string): string => index.unique(`${name}_rowq_${s}`);
-    const abs = n('abs'); const max = n('absmax'); const safe = n('absmax_safe'); const scale = n('scale'); const inv = n('inv_scale');
-    const scaled = n('scaled'); const shifted = n('shifted'); const q = n('quantized');
-    const reduce: NodeProto = axesInput
-      ? { opType: 'ReduceMax', name: n('ReduceMax'), input: [abs, axesInput], output: [max], attribute: [attr('keepdims', 1, 'int')] }
-      : { opType: 'ReduceMax', name: n('ReduceMax'), input: [abs], output: [max], attribute: [attr('axes', axes), attr('keepdims', 1, 'int')] };
-    // x * (127 / max|x|) lies in [-127, 127]; + 128.5 then Cast (which truncates) rounds it to [1, 255]: the
-    // uint8 code with zero point 128. Five passes over the activation (Abs, ReduceMax, Mul, Add, Cast); the
-    // scale work is on the [..., 1] tensor only.
-    out.push(
-      { opType: 'Abs', name: n('Abs'), input: [name], output: [abs] },
-      reduce,
-      { opType: 'Max', name: n('Max'), input: [max, c.eps], output: [safe] },
-      { opType: 'Div', name: n('Div_scale'), input: [safe, c.c127], output: [scale] },
-      { opType: 'Div', name: n('Div_inverse'), input: [c.c127, safe], output: [inv] },
-      { opType: 'Mul', name: n('Mul'), input: [name, inv], output: [scaled] },
-      { opType: 'Add', name: n('Add_zero_point'), input: [scaled, c.c128], output: [shifted] },
-      { opType: 'Cast', name: n('Cast'), input: [shifted], output: [q], attribute: [attr('to', OnnxDataType.UINT8, 'int')] },
-    );
-    a = { q, scale, zp: c.zp };
-    activations.set(cacheKey, a);
-    return a;
-  };
+  const rows = new PerRowActivations(index, out, opset);
 
   const quantizeActivation = (name: string, prefix: string): { q: string; scale: string; zp: string } => {
     let a = activations.get(name);
@@ -129,7 +80,7 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
     return a;
   };
 
-  const weightInt8 = (w: TensorProto, transposed: boolean, alpha: number): { q: string; scale: string } => {
+  const weightInt8 = (w: TensorProto, transposed: boolean, alpha: number): IntMatrix => {
     const key = `${w.name}|${transposed}|${alpha}`;
     let q = int8Weights.get(key);
     if (!q) {
@@ -139,7 +90,7 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
       if (transposed) { values = transpose(values, k, n); [k, n] = [n, k]; }
       const iw = quantizeMatrixInt8(values, k, n, options.perChannel);
       const scales = alpha === 1 ? iw.scales : iw.scales.map((s) => s * alpha);
-      q = { q: index.unique(`${w.name}_quantized`), scale: index.unique(`${w.name}_scale`) };
+      q = { q: index.unique(`${w.name}_quantized`), scale: index.unique(`${w.name}_scale`), k, n };
       index.addInitializer(int8Tensor(q.q, [k, n], iw.values));
       index.addInitializer(floatTensor(q.scale, scales.length === 1 ? [] : [scales.length], scales));
       int8Weights.set(key, q);
@@ -147,20 +98,11 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
     return q;
   };
 
-  /** Appends MatMulInteger -> Cast -> Mul(scale) producing `output`. */
-  const integerMatMul = (node: NodeProto, a: string, w: { q: string; scale: string }, output: string): void => {
+  /** Appends activation `a` x the int8 weight as floats named `output`. */
+  const integerMatMul = (node: NodeProto, a: string, w: IntMatrix, output: string): void => {
     const base = node.name || output;
-    if (perRow) {
-      const act = quantizeRows(a, [-1]);
-      const mm = index.unique(`${output}_MatMulInteger_out`);
-      const cast = index.unique(`${output}_cast`);
-      const rowScaled = index.unique(`${output}_row_scaled`);
-      out.push({ opType: 'MatMulInteger', name: index.unique(`${base}_quant`), input: [act.q, w.q, act.zp], output: [mm] });
-      out.push({ opType: 'Cast', name: index.unique(`${base}_output_cast`), input: [mm], output: [cast], attribute: [attr('to', OnnxDataType.FLOAT, 'int')] });
-      out.push({ opType: 'Mul', name: index.unique(`${base}_row_scale_mul`), input: [cast, act.scale], output: [rowScaled] });
-      out.push({ opType: 'Mul', name: index.unique(`${base}_weight_scale_mul`), input: [rowScaled, w.scale], output: [output] });
-      return;
-    }
+    // Gemm's A is 2-D by definition; a MatMul's may have any rank.
+    if (perRow) { rows.matMul(a, w, output, base, node.opType === 'Gemm'); return; }
     const act = quantizeActivation(a, '');
     const mm = index.unique(`${output}_MatMulInteger_out`);
     const cast = index.unique(`${output}_cast`);
@@ -224,16 +166,22 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
     index.addInitializer(uint8Tensor(wq, dims, uw.values));
     index.addInitializer(uint8Tensor(wzp, [], Uint8Array.of(uw.zeroPoint)));
     index.addInitializer(floatTensor(wscale, [], Float32Array.of(uw.scale)));
-    const act = perRow ? quantizeRows(inputs[0] as string, Array.from({ length: dims.length - 1 }, (_, i) => i + 1)) : quantizeActivation(inputs[0] as string, '');
     const convOut = index.unique(`${output}_ConvInteger_out`);
-    const cast = index.unique(`${output}_cast`);
-    const scale = index.unique(`${output}_combined_scale`);
     const scaled = inputs[2] ? index.unique(`${output}_scaled`) : output;
-    out.push({ opType: 'ConvInteger', name: index.unique(`${label}_quant`), input: [act.q, wq, act.zp, wzp], output: [convOut],
-      attribute: (node.attribute ?? []).filter((a) => ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'].includes(a.name ?? '')) });
-    out.push({ opType: 'Mul', name: index.unique(`${label}_scales_mul`), input: [act.scale, wscale], output: [scale] });
-    out.push({ opType: 'Cast', name: index.unique(`${label}_output_cast`), input: [convOut], output: [cast], attribute: [attr('to', OnnxDataType.FLOAT, 'int')] });
-    out.push({ opType: 'Mul', name: index.unique(`${label}_output_scale_mul`), input: [cast, scale], output: [scaled] });
+    const convAttributes = (node.attribute ?? []).filter((a) => ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'].includes(a.name ?? ''));
+    if (perRow) {
+      const act = rows.samples(inputs[0] as string, dims.length);
+      out.push({ opType: 'ConvInteger', name: index.unique(`${label}_quant`), input: [act.q, wq, act.zp, wzp], output: [convOut], attribute: convAttributes });
+      act.rescale(convOut, wscale, scaled, label);
+    } else {
+      const act = quantizeActivation(inputs[0] as string, '');
+      const cast = index.unique(`${output}_cast`);
+      const scale = index.unique(`${output}_combined_scale`);
+      out.push({ opType: 'ConvInteger', name: index.unique(`${label}_quant`), input: [act.q, wq, act.zp, wzp], output: [convOut], attribute: convAttributes });
+      out.push({ opType: 'Mul', name: index.unique(`${label}_scales_mul`), input: [act.scale, wscale], output: [scale] });
+      out.push({ opType: 'Cast', name: index.unique(`${label}_output_cast`), input: [convOut], output: [cast], attribute: [attr('to', OnnxDataType.FLOAT, 'int')] });
+      out.push({ opType: 'Mul', name: index.unique(`${label}_output_scale_mul`), input: [cast, scale], output: [scaled] });
+    }
     if (inputs[2]) {
       const b = index.initializers.get(inputs[2]);
       if (!b) throw new QuantizeError(`${nodeLabel(node)}: bias ${inputs[2]} must be a constant initializer`);

@@ -43,10 +43,17 @@ export interface PipelineOptions {
   readonly log: (line: string) => void;
 }
 
+/**
+ * Version of the graphs the quantizers write: bump it when the same settings produce a different graph, so
+ * `--bundled` rebuilds outputs an older quantizer wrote (2: per-row activations through per-axis
+ * QuantizeLinear/DequantizeLinear, [0, max] rows after Relu).
+ */
+const QUANTIZER_VERSION = 2;
+
 /** The settings recorded in the report (a re-run with equal settings and FP32 hash may be skipped). */
 export function settingsOf(o: PipelineOptions): Record<string, unknown> {
   return {
-    mode: o.mode, perChannel: o.perChannel, ...(o.mode === 'dynamic' ? { activations: o.activations ?? 'per-row' } : {}), excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
+    quantizerVersion: QUANTIZER_VERSION, mode: o.mode, perChannel: o.perChannel, ...(o.mode === 'dynamic' ? { activations: o.activations ?? 'per-row' } : {}), excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
     ...(o.mode === 'static' ? { calibration: o.calibrationFile ?? 'config sample generator', calibrationMethod: o.calibrationMethod, percentile: o.percentile, calibrationRows: o.calibrationRows } : {}),
     validationRows: o.validationRows, gate: o.gate, ...(o.inputs && Object.keys(o.inputs).length ? { inputs: o.inputs } : {}),
   };

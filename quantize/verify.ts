@@ -74,8 +74,11 @@ export function compareOutputs(ref: Float32Array, got: Float32Array, dims: reado
   return { maxAbsError: maxAbs, relativeL2: nr === 0 ? Math.sqrt(d2) : Math.sqrt(d2 / nr), cosine, top1Agreement: top1 };
 }
 
-/** Median of each session's run time on the same feeds, runs interleaved (a single timing on a shared machine swings 0.4x-1.5x). */
-async function interleavedMedians(sessions: readonly ort.InferenceSession[], feeds: Record<string, ort.Tensor>, rounds = 15): Promise<number[]> {
+/**
+ * Median of each session's run time (ms) on the same feeds, the sessions taking turns round after round (a
+ * single timing on a shared machine swings 0.4x-1.5x); also used by bench/quantize/row-isolation.ts.
+ */
+export async function interleavedMedians(sessions: readonly ort.InferenceSession[], feeds: Record<string, ort.Tensor>, rounds = 15): Promise<number[]> {
   for (const s of sessions) await s.run(feeds);
   const t = sessions.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {

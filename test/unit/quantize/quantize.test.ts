@@ -16,9 +16,9 @@ import { sampleInputs, seededRandom } from '../../../src/repository/sample-input
 const rand = seededRandom(42);
 const weights = (n: number, scale = 0.5): Float32Array => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
 
-function model(nodes: NodeProto[], inits: TensorProto[], inputs: [string, (number | string)[]][], outputs: [string, (number | string)[]][]): ModelProto {
+function model(nodes: NodeProto[], inits: TensorProto[], inputs: [string, (number | string)[]][], outputs: [string, (number | string)[]][], opset = 17): ModelProto {
   return {
-    irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'test',
+    irVersion: 8, opsetImport: [{ domain: '', version: opset }], producerName: 'test',
     graph: { name: 'g', node: nodes, initializer: inits, input: inputs.map(([n, d]) => valueInfo(n, OnnxDataType.FLOAT, d)), output: outputs.map(([n, d]) => valueInfo(n, OnnxDataType.FLOAT, d)) },
   };
 }
@@ -56,10 +56,14 @@ describe('dynamic quantization', () => {
   }
 
   it.each([
-    ['an MLP (Gemm transB=1, ReLU)', 'mlp'],
-    ['an attention-style block (3-D activations, per token)', 'attention'],
-    ['a Conv (per sample)', 'conv'],
-  ])('per-row scales make a row\'s INT8 answer independent of its batch-mates: %s', async (_label, kind) => {
+    ['an MLP (Gemm transB=1, ReLU)', 'mlp', 17],
+    ['an MLP of MatMuls (2-D activations reshaped per row)', 'matmul-mlp', 17],
+    ['an attention-style block (3-D activations, per token)', 'attention', 17],
+    ['an attention-style block in opset 18 (ReduceMax axes as an input)', 'attention', 18],
+    ['an attention-style block in opset 12 (no per-axis QuantizeLinear: the elementwise form)', 'attention', 12],
+    ['a Conv (per sample)', 'conv', 17],
+    ['a Conv in opset 12 (per sample, the elementwise form)', 'conv', 12],
+  ])('per-row scales make a row\'s INT8 answer independent of its batch-mates: %s', async (_label, kind, opset) => {
     const d = 16;
     let m: ModelProto;
     let dims: number[];
@@ -68,7 +72,14 @@ describe('dynamic quantization', () => {
         { opType: 'Gemm', name: 'fc1', input: ['x', 'W1', 'B1'], output: ['h'], attribute: [attr('transB', 1, 'int')] },
         { opType: 'Relu', name: 'relu', input: ['h'], output: ['r'] },
         { opType: 'Gemm', name: 'fc2', input: ['r', 'W2'], output: ['y'], attribute: [attr('transB', 1, 'int')] },
-      ], [floatTensor('W1', [32, d], weights(32 * d)), floatTensor('B1', [32], weights(32)), floatTensor('W2', [4, 32], weights(4 * 32))], [['x', ['b', d]]], [['y', ['b', 4]]]);
+      ], [floatTensor('W1', [32, d], weights(32 * d)), floatTensor('B1', [32], weights(32)), floatTensor('W2', [4, 32], weights(4 * 32))], [['x', ['b', d]]], [['y', ['b', 4]]], opset);
+      dims = [d];
+    } else if (kind === 'matmul-mlp') {
+      m = model([
+        { opType: 'MatMul', name: 'fc1', input: ['x', 'W1'], output: ['h'] },
+        { opType: 'Relu', name: 'relu', input: ['h'], output: ['r'] },
+        { opType: 'MatMul', name: 'fc2', input: ['r', 'W2'], output: ['y'] },
+      ], [floatTensor('W1', [d, 32], weights(32 * d)), floatTensor('W2', [32, 4], weights(4 * 32))], [['x', ['b', d]]], [['y', ['b', 4]]], opset);
       dims = [d];
     } else if (kind === 'attention') {
       m = model([
@@ -76,20 +87,23 @@ describe('dynamic quantization', () => {
         { opType: 'MatMul', name: 'k_proj', input: ['x', 'Wk'], output: ['k'] },
         { opType: 'Transpose', name: 'kt', input: ['k'], output: ['k_t'], attribute: [attr('perm', [0, 2, 1])] },
         { opType: 'MatMul', name: 'scores', input: ['q', 'k_t'], output: ['y'] },
-      ], [floatTensor('Wq', [d, d], weights(d * d)), floatTensor('Wk', [d, d], weights(d * d))], [['x', ['b', 8, d]]], [['y', ['b', 8, 8]]]);
+      ], [floatTensor('Wq', [d, d], weights(d * d)), floatTensor('Wk', [d, d], weights(d * d))], [['x', ['b', 8, d]]], [['y', ['b', 8, 8]]], opset);
       dims = [8, d];
     } else {
       m = model([{ opType: 'Conv', name: 'conv', input: ['x', 'W'], output: ['y'], attribute: [attr('kernel_shape', [3, 3]), attr('pads', [1, 1, 1, 1])] }],
-        [floatTensor('W', [4, 3, 3, 3], weights(108))], [['x', ['b', 3, 8, 8]]], [['y', ['b', 4, 8, 8]]]);
+        [floatTensor('W', [4, 3, 3, 3], weights(108))], [['x', ['b', 3, 8, 8]]], [['y', ['b', 4, 8, 8]]], opset);
       dims = [3, 8, 8];
     }
     const per = dims.reduce((a, b) => a * b, 1);
     const victim = weights(per, 1);
     const extreme = new Float32Array(per * 3).fill(1e4);
     const huge = Float32Array.from(weights(per * 3, 1), (v) => v * 1e6);
+    const enormous = Float32Array.from(weights(per * 3, 1), (v) => v * 1e30); // finite, but FP32 sums of such rows overflow
     const rowIndependent = quantizeDynamic(m, { perChannel: true });
     expect(await rowMoves(rowIndependent.model, victim, extreme, dims)).toBeLessThanOrEqual(1e-6);
     expect(await rowMoves(rowIndependent.model, victim, huge, dims)).toBeLessThanOrEqual(1e-6);
+    expect(await rowMoves(rowIndependent.model, victim, enormous, dims)).toBeLessThanOrEqual(1e-6);
+    expect(ops(rowIndependent.model)).not.toContain('DynamicQuantizeLinear');
     // The batch-dependent form is what it says: one batch scale lets an extreme batch-mate move the victim.
     const batchScaled = quantizeDynamic(m, { perChannel: true, activations: 'per-tensor-batch-dependent' });
     expect(await rowMoves(batchScaled.model, victim, extreme, dims)).toBeGreaterThan(1e-3);
@@ -100,14 +114,31 @@ describe('dynamic quantization', () => {
       [floatTensor('W', [16, 32], weights(512)), floatTensor('C', [16], weights(16))], [['x', ['b', 32]]], [['y', ['b', 16]]]);
     const q = quantizeDynamic(m, { perChannel: true });
     expect(q.quantized).toEqual([{ node: 'fc', op: 'Gemm' }]);
-    // Per-row activation scale (the default): max |x| of each row, then MatMulInteger and the two rescales.
-    expect(ops(q.model)).toEqual(['Abs', 'ReduceMax', 'Max', 'Div', 'Div', 'Mul', 'Add', 'Cast', 'MatMulInteger', 'Cast', 'Mul', 'Mul', 'Add']);
+    // Per-row activation scale (the default): max |x| of each row, QuantizeLinear with one scale per row, then
+    // MatMulInteger and the rescale by the row scale (DequantizeLinear per row) and the weight scale.
+    expect(ops(q.model)).toEqual(['Abs', 'ReduceMax', 'Max', 'Div', 'Shape', 'ConstantOfShape', 'QuantizeLinear', 'MatMulInteger', 'DequantizeLinear', 'Mul', 'Add']);
     const pt = quantizeDynamic(m, { perChannel: true, activations: 'per-tensor-batch-dependent' });
     expect(ops(pt.model)).toEqual(['DynamicQuantizeLinear', 'MatMulInteger', 'Mul', 'Cast', 'Mul', 'Add']);
     const w = q.model.graph!.initializer!.find((t) => t.dataType === OnnxDataType.INT8)!;
     expect(w.dims).toEqual([32, 16]); // transposed to [K, N]
     expect(q.model.graph!.initializer!.some((t) => t.name === 'W')).toBe(false);
     await expectClose(m, q.model, { x: x(5, 32) });
+  });
+
+  it('quantizes rows after a Relu over [0, max] (zero point 0, no Abs) and stays close to FP32', async () => {
+    const m = model([
+      { opType: 'MatMul', name: 'fc1', input: ['x', 'W1'], output: ['h'] },
+      { opType: 'Relu', name: 'relu', input: ['h'], output: ['r'] },
+      { opType: 'MatMul', name: 'fc2', input: ['r', 'W2'], output: ['y'] },
+    ], [floatTensor('W1', [16, 64], weights(16 * 64)), floatTensor('W2', [64, 8], weights(64 * 8))], [['x', ['b', 16]]], [['y', ['b', 8]]]);
+    const q = quantizeDynamic(m, { perChannel: true });
+    // fc1's input can be negative (Abs, zero point 128 made per row); fc2's cannot.
+    expect(ops(q.model).filter((o) => o === 'Abs')).toHaveLength(1);
+    expect(ops(q.model).filter((o) => o === 'ConstantOfShape')).toHaveLength(1);
+    const fc2 = q.model.graph!.node!.find((n) => n.opType === 'MatMulInteger' && n.name === 'fc2_quant')!;
+    const zp = q.model.graph!.initializer!.find((t) => t.name === fc2.input![2])!;
+    expect(Array.from(zp.rawData!)).toEqual([0]);
+    await expectClose(m, q.model, { x: x(64, 16) }, 0.9995);
   });
 
   it('quantizes a Conv into ConvInteger that ONNX Runtime CPU runs', async () => {
