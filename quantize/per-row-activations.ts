@@ -8,17 +8,18 @@
  *   Reshape(A, [-1, K]) -> Abs -> ReduceMax(axis 1) -> Max(eps) -> Div(127)          row scale s [M]
  *   QuantizeLinear(A2d, s, zp = 128 per row, axis 0)                                uint8 [M, K]
  *   MatMulInteger(q, W, 128) -> DequantizeLinear(s, axis 0) -> Mul(weight scale)    float [M, N]
- *   Reshape back to [..., N]
- * Measured on ONNX Runtime 1.30's CPU provider (bench/quantize/row-isolation.ts): the per-axis
- * QuantizeLinear/DequantizeLinear kernels make this ~1.45x faster on lead-intent than the elementwise
- * Mul/Add/Cast form, on par with the fused per-tensor DynamicQuantizeMatMul. The choices it rests on:
+ *   Reshape back to [..., N]                                  (Gemm's A is 2-D already: no Reshapes)
+ * Rows that follow a Relu are never negative and use [0, max] instead (scale max / 255, zero point 0, no Abs).
+ * Measured on lead-intent with ONNX Runtime 1.30's CPU provider while choosing this form: the per-axis
+ * QuantizeLinear/DequantizeLinear kernels make it 1.3-1.45x faster than the same arithmetic in Mul/Add/Cast,
+ * on par with the fused per-tensor DynamicQuantizeMatMul (bench/quantize/row-isolation.ts). It rests on:
  * - uint8 activations with the constant zero point 128, not int8: ORT runs int8 x int8 MatMulInteger on a
  *   generic kernel (~6x slower here); uint8 x int8 takes the fast (VNNI) path.
  * - symmetric scales: ORT's CPU MatMulInteger refuses a per-row (1-D) a_zero_point, so an asymmetric row
  *   range would need an extra correction pass over the output.
  * - the 2-D view: per-axis QuantizeLinear/DequantizeLinear take a 1-D scale along one axis only, and the
  *   per-axis DequantizeLinear along the last axis (the weight scale) is slow, so the weight scale is a Mul.
- * Opsets 10-12 have no per-axis QuantizeLinear: there the same arithmetic is spelled
+ * Opsets 11-12 have no per-axis QuantizeLinear: there the same arithmetic is spelled
  * Mul(127 / max) -> Add(128.5) -> Cast(uint8) (Cast truncates, so +0.5 rounds), and the rescale
  * Cast -> Mul(row scale) -> Mul(weight scale), on the activation's own rank.
  */
