@@ -96,6 +96,12 @@ function expired(sub: BatchSubmission, now: number): boolean {
   return sub.deadline !== undefined && now >= sub.deadline;
 }
 
+/**
+ * Slack when telling a deadline from a cancellation: grpc-js cancels a call at its deadline on its own timer,
+ * which can fire a millisecond before Date.now() reaches the deadline.
+ */
+const DEADLINE_SLACK_MS = 5;
+
 /** A per-variant dynamic batcher over an InferenceEngine. */
 export class DynamicBatcher {
   readonly #o: DynamicBatcherOptions;
@@ -171,7 +177,7 @@ export class DynamicBatcher {
   }
 
   #abortError(sub: BatchSubmission): InferenceError {
-    if (expired(sub, Date.now())) {
+    if (expired(sub, Date.now() + DEADLINE_SLACK_MS)) {
       return new InferenceError('DEADLINE_EXCEEDED', `deadline passed while queued for ${this.#o.key}; the request was not run`);
     }
     return new InferenceError('CANCELLED', `request cancelled while queued for ${this.#o.key}; it was not run`);
@@ -275,7 +281,7 @@ export class DynamicBatcher {
     for (const e of entries) {
       this.#queuedRows -= e.sub.rows;
       metrics.queueDepth.dec({ model: this.#o.model }, e.sub.rows);
-      const cancelled = e.sub.signal?.aborted === true && !expired(e.sub, now);
+      const cancelled = e.sub.signal?.aborted === true && !expired(e.sub, now + DEADLINE_SLACK_MS);
       if (cancelled || expired(e.sub, finishAt)) {
         metrics.dropped.inc({ model: this.#o.model, reason: cancelled ? 'cancelled' : 'deadline' });
         e.cleanup();

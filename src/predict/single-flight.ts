@@ -185,7 +185,7 @@ export class SingleFlight<T> {
         if (w.flight.waiters.size === 0) w.flight.group.abandonIfUnwanted();
       }
     };
-    const ownError = (timedOut = false): InferenceError => (timedOut || (caller.deadline !== undefined && Date.now() >= caller.deadline)
+    const ownError = (timedOut = false): InferenceError => (timedOut || (caller.deadline !== undefined && Date.now() + 5 >= caller.deadline) /* grpc-js may cancel at the deadline a ms early */
       ? new InferenceError('DEADLINE_EXCEEDED', 'the deadline passed before the rows of this request were computed; they were not answered')
       : new InferenceError('CANCELLED', 'the request was cancelled before its rows were computed'));
     let timer: NodeJS.Timeout | undefined;
