@@ -179,7 +179,8 @@ export function loadServiceConfig(env: Readonly<Record<string, string | undefine
   }
   for (const [name, p] of Object.entries(ENV_VARS)) {
     const v = env[name];
-    if (v !== undefined && v !== '') setPath(raw, p, v);
+    // An empty variable means unset, except HUB_METRICS_ADDRESS, where empty is documented to disable metrics.
+    if (v !== undefined && (v !== '' || name === 'HUB_METRICS_ADDRESS')) setPath(raw, p, v);
   }
   for (const [p, v] of Object.entries(overrides)) setPath(raw, p, v);
   return parseServiceConfig(raw, file ? `${file} + environment` : 'environment');

@@ -39,6 +39,11 @@ describe('service config', () => {
     expect(() => loadServiceConfig({ HUB_CONFIG: file })).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\+ environment: field "\\(root\\)"|wrokers`));
   });
 
+  it('an empty HUB_METRICS_ADDRESS disables metrics, as documented; other empty variables mean unset', () => {
+    expect(loadServiceConfig({ HUB_METRICS_ADDRESS: '' }).metricsAddress).toBe('');
+    expect(loadServiceConfig({ HUB_GRPC_ADDRESS: '' }).grpcAddress).toBe('0.0.0.0:50051');
+  });
+
   it('masks secrets when printed', () => {
     const c = loadServiceConfig({ HUB_ADMIN_TOKEN: 'supersecret', REDIS_URL: 'redis://user:pw@h:6379' });
     const m = maskedConfig(c);
