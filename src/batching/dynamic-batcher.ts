@@ -138,7 +138,12 @@ export class DynamicBatcher {
       metrics.dropped.inc({ model: this.#o.model, reason: 'queue_full' });
       return Promise.reject(new InferenceError('QUEUE_FULL', `queue of ${this.#o.key} is full (${this.#queuedRows} of maxQueueSize ${this.#o.maxQueueSize} rows waiting); retry with backoff`));
     }
-    if (sub.signal?.aborted || expired(sub, Date.now())) return Promise.reject(this.#abortError(sub));
+    if (sub.signal?.aborted || expired(sub, Date.now())) {
+      // Already gone when it arrived (a busy event loop can deliver a call after its deadline): counted like any drop.
+      const err = this.#abortError(sub);
+      metrics.dropped.inc({ model: this.#o.model, reason: err.code === 'DEADLINE_EXCEEDED' ? 'deadline' : 'cancelled' });
+      return Promise.reject(err);
+    }
     const refusal = this.#admission(sub);
     if (refusal) return Promise.reject(refusal);
     return new Promise<BatchResult>((resolve, reject) => {
