@@ -66,15 +66,6 @@ export interface ShownFiles {
   readonly config: string;
 }
 
-function readGraph(fp32File: string, shown: ShownFiles): ModelProto {
-  try {
-    return readModel(fp32File);
-  } catch (e) {
-    // A decoding error alone ("invalid wire type 7 at offset 1") would not say which file is broken.
-    throw new Error(`${shown.model}: cannot read the model: ${(e as Error).message}`);
-  }
-}
-
 /**
  * The valid ranges of a model's integer inputs: declared in config.json, else inferred from the embedding
  * tables of its FP32 graph. A declared range wider than the table the input indexes is a load error naming
@@ -82,7 +73,7 @@ function readGraph(fp32File: string, shown: ShownFiles): ModelProto {
  */
 export function validRanges(cfg: ModelConfig, fp32File: string, shown: ShownFiles): Record<string, InputRange> {
   const needed = cfg.inputs.some((i) => i.dtype === 'int64' || i.dtype === 'int32' || i.dtype === 'uint8');
-  const inferred = needed ? inferInputRanges(readGraph(fp32File, shown)) : {};
+  const inferred = needed ? inferInputRanges(readModel(fp32File, shown.model)) : {};
   const out: Record<string, InputRange> = {};
   for (const spec of cfg.inputs) {
     const fromGraph = inferred[spec.name];
