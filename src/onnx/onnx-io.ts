@@ -122,9 +122,17 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return t.encode(t.fromObject(model)).finish();
 }
 
-/** Reads an ONNX file from disk. */
-export function readModel(file: string): ModelProto {
-  return decodeModel(readFileSync(file));
+/**
+ * Reads an ONNX file from disk. With `shown` (how messages name the file), a read or decoding failure says
+ * which file it was: a decoder's "invalid wire type 7 at offset 1" alone does not.
+ */
+export function readModel(file: string, shown?: string): ModelProto {
+  try {
+    return decodeModel(readFileSync(file));
+  } catch (e) {
+    if (shown === undefined) throw e;
+    throw new Error(`${shown}: cannot read the model: ${(e as Error).message}`);
+  }
 }
 
 /** Writes an ONNX file atomically (temp file + rename), so readers never see a half-written model. */

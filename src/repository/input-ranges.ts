@@ -60,20 +60,26 @@ export function inferInputRanges(model: ModelProto): Record<string, InputRange> 
   return out;
 }
 
+/** How messages name the files: repository-relative, never absolute. */
+export interface ShownFiles {
+  readonly model: string;
+  readonly config: string;
+}
+
 /**
  * The valid ranges of a model's integer inputs: declared in config.json, else inferred from the embedding
  * tables of its FP32 graph. A declared range wider than the table the input indexes is a load error naming
- * the file (`configShown`) and field.
+ * the config file and field.
  */
-export function validRanges(cfg: ModelConfig, fp32File: string, configShown: string): Record<string, InputRange> {
+export function validRanges(cfg: ModelConfig, fp32File: string, shown: ShownFiles): Record<string, InputRange> {
   const needed = cfg.inputs.some((i) => i.dtype === 'int64' || i.dtype === 'int32' || i.dtype === 'uint8');
-  const inferred = needed ? inferInputRanges(readModel(fp32File)) : {};
+  const inferred = needed ? inferInputRanges(readModel(fp32File, shown.model)) : {};
   const out: Record<string, InputRange> = {};
   for (const spec of cfg.inputs) {
     const fromGraph = inferred[spec.name];
     if (spec.range) {
       if (fromGraph && (spec.range.min < fromGraph.min || spec.range.max > fromGraph.max)) {
-        throw new Error(`${configShown}: field "inputs.${spec.name}.range": [${spec.range.min}, ${spec.range.max}] is wider than the ${fromGraph.source}, valid [${fromGraph.min}, ${fromGraph.max}]`);
+        throw new Error(`${shown.config}: field "inputs.${spec.name}.range": [${spec.range.min}, ${spec.range.max}] is wider than ${fromGraph.source}, valid [${fromGraph.min}, ${fromGraph.max}]`);
       }
       out[spec.name] = { ...spec.range, source: 'config.json' };
     } else if (fromGraph) {

@@ -99,6 +99,11 @@ export interface ModelRepositoryOptions {
   readonly batching: BatchingPolicy | undefined;
 }
 
+/** Whether a folder is shaped like a model: a config.json or at least one (version) directory. */
+function isModelFolder(dir: string): boolean {
+  return existsSync(path.join(dir, CONFIG_FILE)) || readdirSync(dir).some((f) => statSync(path.join(dir, f)).isDirectory());
+}
+
 /** The model repository. */
 export class ModelRepository {
   readonly #o: ModelRepositoryOptions;
@@ -116,9 +121,7 @@ export class ModelRepository {
     for (const name of readdirSync(root).sort()) {
       const dir = path.join(root, name);
       if (name.startsWith('.') || !statSync(dir).isDirectory() || this.#models.has(name)) continue;
-      const hasConfig = existsSync(path.join(dir, 'config.json'));
-      const hasSubdirs = readdirSync(dir).some((f) => statSync(path.join(dir, f)).isDirectory());
-      if (!hasConfig && !hasSubdirs) {
+      if (!isModelFolder(dir)) {
         // Not shaped like a model at all (no config.json, no version directory): said once, not listed.
         log.warn({ folder: this.#rel(dir) }, 'ignored: not a model folder (no config.json and no <version>/ directory)');
         continue;
@@ -145,7 +148,7 @@ export class ModelRepository {
       entry.config = found.config;
       entry.configSource = found.source;
     } catch (e) {
-      entry.configError = (e as Error).message;
+      entry.configError = this.#relMessage((e as Error).message);
       for (const v of entry.versions.values()) { v.state = 'FAILED'; v.error = entry.configError; }
     }
     return entry;
@@ -205,7 +208,8 @@ export class ModelRepository {
     const loadedKeys: string[] = [];
     try {
       v.provider = this.#o.provider;
-      v.ranges = validRanges(cfg, path.join(v.dir, VARIANT_FILES.fp32), this.#rel(path.join(path.dirname(v.dir), CONFIG_FILE)));
+      const fp32 = path.join(v.dir, VARIANT_FILES.fp32);
+      v.ranges = validRanges(cfg, fp32, { model: this.#rel(fp32), config: this.#rel(path.join(path.dirname(v.dir), CONFIG_FILE)) });
       // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback INT8 becomes
       // servable and is loaded too; on a real GPU it is skipped (variant-policy.ts).
       for (const f of variantFiles(v.dir).filter((x) => x.usable)) {
@@ -234,7 +238,7 @@ export class ModelRepository {
       for (const b of v.batchers.values()) b.close();
       v.batchers.clear();
       for (const k of loadedKeys) await this.#o.engine.unload(k).catch(() => undefined);
-      const msg = (e as Error).message;
+      const msg = this.#relMessage((e as Error).message);
       log.error({ model: name, version: v.version, err: msg }, 'model failed to load');
       this.#setState(name, v, 'FAILED', msg);
       throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${msg}`);
@@ -244,6 +248,14 @@ export class ModelRepository {
   /** A path as messages show it: relative to the model repository, never absolute. */
   #rel(file: string): string {
     return path.relative(path.resolve(this.#o.root), file) || '.';
+  }
+
+  /**
+   * A message from code that names files by the paths it was given (ONNX Runtime's "Load model from <path>
+   * failed", fs errors), made repository-relative like the repository's own messages.
+   */
+  #relMessage(message: string): string {
+    return message.split(path.resolve(this.#o.root) + path.sep).join('');
   }
 
   /** Runs every batch-size bucket on every worker so the first real request pays no first-run cost. */
@@ -277,7 +289,9 @@ export class ModelRepository {
     // Read the model's directory afresh first: an unknown model or version is refused while the loaded one
     // keeps serving.
     const dir = path.join(path.resolve(this.#o.root), name);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    // Only a folder directly under the root, as scan() would list it: "../x" or "" must not reach outside.
+    const plainName = name !== '' && !name.startsWith('.') && path.basename(name) === name && !name.includes('\\');
+    if (!plainName || !existsSync(dir) || !statSync(dir).isDirectory() || !isModelFolder(dir)) {
       throw new InferenceError('MODEL_NOT_FOUND', `model "${name}" not found in the repository; available models: ${this.names().join(', ') || '(none)'}`);
     }
     const fresh = this.#readEntry(name, dir);
@@ -286,9 +300,9 @@ export class ModelRepository {
     }
     if (existing) {
       for (const v of existing.versions.keys()) await this.unload(name, v).catch(() => undefined);
-      this.#models.delete(name);
     }
-    this.scan();
+    // The entry read above replaces the old one: the directory is not read a second time.
+    this.#models.set(name, fresh);
     await this.load(name, version);
   }
 

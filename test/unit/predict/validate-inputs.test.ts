@@ -37,6 +37,19 @@ describe('value checks', () => {
     expect(validateInputs(floatModel(), { x: f32([[3.4e38, -3.4e38, 1e-45, 0]]) })).toBe(1);
   });
 
+  it('refuses float16 NaN and +-Inf naming input, row and position, unless the input opts in', () => {
+    const halfModel = (allowNonFinite: boolean) => parseModelConfig({
+      name: 'h', inputs: [{ name: 'x', dtype: 'float16', shape: [-1, 2], allowNonFinite }], outputs: [{ name: 'y', dtype: 'float32', shape: [-1, 1] }],
+    }, 'test');
+    // Raw IEEE half bits: 0x3c00 = 1, 0x7bff = 65504 (largest finite), 0x7c00 = +Inf, 0xfc00 = -Inf, 0x7e00 = NaN.
+    const f16 = (bits: number[]): HostTensor => ({ dtype: 'float16', shape: [bits.length / 2, 2], data: new Uint8Array(Uint16Array.from(bits).buffer) });
+    for (const bad of [0x7c00, 0xfc00, 0x7e00]) {
+      expect(refusal(() => validateInputs(halfModel(false), { x: f16([0x3c00, 0x7bff, 0x3c00, bad]) }))).toMatch(/^input "x" row 1 position 1 is not finite; non-finite values are refused/);
+      expect(validateInputs(halfModel(true), { x: f16([0x3c00, bad]) })).toBe(1);
+    }
+    expect(validateInputs(halfModel(false), { x: f16([0x7bff, 0xfbff, 0x0001, 0x8000]) })).toBe(2);
+  });
+
   it('refuses ids outside the range (too large, negative, beyond 32 bits), also from a misaligned buffer', () => {
     const ok = { k: i32([[0, 0]]) };
     expect(refusal(() => validateInputs(idModel, { ids: i64([[1n, 100n, 2n]]), ...ok }, ranges))).toBe('input "ids" row 0 position 1 has value 100, outside the valid range [0, 99] (from the embedding table it indexes, 100 rows)');
