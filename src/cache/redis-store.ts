@@ -4,9 +4,10 @@
  * client-side `commandTimeout` so no promise waits forever on a stalled server. A circuit breaker stops
  * asking Redis after consecutive failures of the commands themselves (errors, or the command timeout),
  * never because a timer fired first on a late event loop: the read budget's timer only costs its request a
- * miss, and a command timeout that fired late is no verdict at all (see #reportFailure). While disconnected, commands fail at once (no offline queue)
- * and ioredis reconnects by itself with capped backoff. 'error' events are always handled (logged once
- * per outage). Multi-key reads use one MGET; writes are SET ... PX, coalesced by auto-pipelining.
+ * miss, and a command timeout that fired late is no verdict at all (see #reportFailure). While disconnected,
+ * commands fail at once (no offline queue) and ioredis reconnects by itself with capped backoff. 'error'
+ * events are always handled (logged once per outage). Multi-key reads use one MGET; writes are SET ... PX,
+ * coalesced by auto-pipelining.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
