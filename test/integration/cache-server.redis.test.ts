@@ -212,6 +212,9 @@ describe('prediction cache in the server', () => {
     const other = await spawnServer({
       HUB_MODEL_REPOSITORY: 'models', HUB_WORKERS: '1', HUB_PRELOAD_TOP: '1', HUB_LOG_LEVEL: 'info',
       REDIS_URL: redis.url, HUB_REDIS_KEY_PREFIX: prefix, HUB_REDIS_READ_TIMEOUT_MS: '1000',
+      // A free port: the helper's empty HUB_METRICS_ADDRESS is ignored (empty env values are), so the child
+      // would take the default 0.0.0.0:9464 and fail whenever another server on the machine holds it.
+      HUB_METRICS_ADDRESS: '127.0.0.1:0',
     });
     const client = createRawClient(other.address);
     try {
