@@ -20,7 +20,7 @@ export interface CircuitBreakerOptions {
   readonly onStateChange?: (state: BreakerStateValue) => void;
 }
 
-/** The breaker. Callers ask `tryAcquire()` before a call and report `success()`/`failure()` after it. */
+/** The breaker. Callers ask `tryAcquire()` before a call and report `success()`, `failure()` or `release()` after it. */
 export class CircuitBreaker {
   readonly #threshold: number;
   readonly #openMs: number;
@@ -52,7 +52,7 @@ export class CircuitBreaker {
 
   /**
    * Whether a call may proceed now. In half-open only one caller gets `true` (the trial) until it reports.
-   * A caller that gets `true` must report exactly one `success()` or `failure()`.
+   * A caller that gets `true` must report exactly one `success()`, `failure()` or `release()`.
    */
   tryAcquire(): boolean {
     const s = this.state;
@@ -72,6 +72,14 @@ export class CircuitBreaker {
       this.#failures = 0;
     }
     // A late success of a call started before the breaker opened proves little: stay open.
+  }
+
+  /**
+   * A call ended without evidence either way (its outcome could not be judged). Counts as neither success
+   * nor failure; in half-open it frees the trial so the next caller probes instead.
+   */
+  release(): void {
+    if (this.#state === BreakerState.halfOpen) this.#trialInFlight = false;
   }
 
   /** A call failed (error, timeout, connection down). */

@@ -3,9 +3,11 @@
  * (`readTimeoutMs`, 20 ms by default) and count as misses when it fires; every command also carries a
  * client-side `commandTimeout` so no promise waits forever on a stalled server. A circuit breaker stops
  * asking Redis after consecutive failures of the commands themselves (errors, or the command timeout),
- * never because a read budget's timer fired first on a late event loop. While disconnected, commands fail at once (no offline queue)
- * and ioredis reconnects by itself with capped backoff. 'error' events are always handled (logged once
- * per outage). Multi-key reads use one MGET; writes are SET ... PX, coalesced by auto-pipelining.
+ * never because a timer fired first on a late event loop: the read budget's timer only costs its request a
+ * miss, and a command timeout that fired late is no verdict at all (see #reportFailure). While disconnected,
+ * commands fail at once (no offline queue) and ioredis reconnects by itself with capped backoff. 'error'
+ * events are always handled (logged once per outage). Multi-key reads use one MGET; writes are SET ... PX,
+ * coalesced by auto-pipelining.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -23,7 +25,10 @@ export interface RedisStoreOptions {
   readonly keyPrefix: string;
   /** A read waits at most this long, then counts as a miss. */
   readonly readTimeoutMs: number;
-  /** Client-side bound on any command (writes, and reads after their timer fired). Default 250 ms. */
+  /**
+   * Client-side bound on any command (writes, and reads after their timer fired), and the latency above which
+   * a command counts against Redis in the breaker. Default 250 ms.
+   */
   readonly commandTimeoutMs?: number;
   /** Refuse payloads above this (default 1 MiB). */
   readonly maxValueBytes?: number;
@@ -53,12 +58,16 @@ export type RedisStoreStats = {
   tooLarge: number;
   compressedWrites: number;
   compressionSavedBytes: number;
+  /** Command timeouts that fired late on a stalled event loop: not held against Redis by the breaker. */
+  stalledTimeouts: number;
 };
 
 const TIMEOUT = Symbol('timeout');
+/** A command timeout reported later than this fraction of its delay past its due time fired on a stalled loop. */
+const LATE_TIMER_FRACTION = 0.25;
 
 function zeroStats(): RedisStoreStats {
-  return { hits: 0, misses: 0, skipped: 0, unavailable: 0, timeouts: 0, errors: 0, corrupt: 0, writes: 0, writeFailures: 0, writesDropped: 0, tooLarge: 0, compressedWrites: 0, compressionSavedBytes: 0 };
+  return { hits: 0, misses: 0, skipped: 0, unavailable: 0, timeouts: 0, errors: 0, corrupt: 0, writes: 0, writeFailures: 0, writesDropped: 0, tooLarge: 0, compressedWrites: 0, compressionSavedBytes: 0, stalledTimeouts: 0 };
 }
 
 function errorKind(e: unknown): 'timeout' | 'unavailable' | 'error' {
@@ -79,6 +88,7 @@ export class RedisStore implements CacheStore {
   readonly #client: Redis;
   readonly #breaker: CircuitBreaker;
   readonly #readTimeoutMs: number;
+  readonly #commandTimeoutMs: number;
   readonly #compression: CompressionPolicy;
   readonly #log: Logger;
   #stats = zeroStats();
@@ -89,6 +99,7 @@ export class RedisStore implements CacheStore {
     this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.keyPrefix = opts.keyPrefix;
     this.#readTimeoutMs = opts.readTimeoutMs;
+    this.#commandTimeoutMs = opts.commandTimeoutMs ?? 250;
     this.#compression = opts.compression;
     this.#log = opts.logger ?? moduleLogger('cache');
     this.#breaker = new CircuitBreaker({
@@ -103,7 +114,7 @@ export class RedisStore implements CacheStore {
       // Fail fast while disconnected instead of queueing requests that would answer too late to matter.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      commandTimeout: opts.commandTimeoutMs ?? 250,
+      commandTimeout: this.#commandTimeoutMs,
       connectTimeout: 2000,
       connectionName: 'hub-inference-cache',
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
@@ -169,6 +180,7 @@ export class RedisStore implements CacheStore {
     const full = keys.map((k) => this.keyPrefix + k);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMEOUT>((resolve) => { timer = setTimeout(resolve, this.#readTimeoutMs, TIMEOUT); });
+    const startedAt = performance.now();
     // Settle the command into a value either way so a late rejection after the timer won is still handled.
     const command = (full.length === 1 ? this.#client.getBuffer(full[0] as string).then((b) => [b]) : this.#client.mgetBuffer(full))
       .then((values) => ({ values }), (error: unknown) => ({ error }));
@@ -176,7 +188,7 @@ export class RedisStore implements CacheStore {
     // how the read budget's timer went: a timer can lose only because the event loop was late, while Redis
     // answered in time; that must cost this request a miss, not everyone a breaker outage.
     void command.then((r) => {
-      if ('error' in r) this.#breaker.failure(); else this.#breaker.success();
+      if ('error' in r) this.#reportFailure(r.error, startedAt); else this.#breaker.success();
     });
     const result = await Promise.race([command, timeout]);
     clearTimeout(timer);
@@ -221,6 +233,7 @@ export class RedisStore implements CacheStore {
       return false;
     }
     const sealed = sealValue(value, this.#compression);
+    const startedAt = performance.now();
     try {
       const ms = Math.max(1, Math.round(ttlSeconds * 1000));
       await this.#client.set(this.keyPrefix + key, Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength), 'PX', ms);
@@ -233,7 +246,7 @@ export class RedisStore implements CacheStore {
       }
       return true;
     } catch (e) {
-      this.#breaker.failure();
+      this.#reportFailure(e, startedAt);
       this.#stats.writeFailures += 1;
       metrics.cacheErrors.inc({ tier: this.tier, kind: errorKind(e) });
       return false;
@@ -276,6 +289,22 @@ export class RedisStore implements CacheStore {
     this.#stats.unavailable += 1;
     metrics.cacheErrors.inc({ tier: this.tier, kind: 'unavailable' });
     return false;
+  }
+
+  /**
+   * Tells the breaker about a command that failed, judged on Redis's part in it. An error is a failure, except
+   * a command timeout reported well after it fell due: its timer came due while the event loop was stalled,
+   * and after a stall Node runs due timers before it reads sockets, so Redis's reply may be sitting unread.
+   * That proves nothing about Redis (the breaker is released without a verdict); a frozen Redis still fails
+   * every command whose timer fires on time.
+   */
+  #reportFailure(error: unknown, startedAt: number): void {
+    if (errorKind(error) === 'timeout' && performance.now() - startedAt > this.#commandTimeoutMs * (1 + LATE_TIMER_FRACTION)) {
+      this.#stats.stalledTimeouts += 1;
+      this.#breaker.release();
+    } else {
+      this.#breaker.failure();
+    }
   }
 
   #onBreaker(s: BreakerStateValue): void {

@@ -222,9 +222,8 @@ export class TwoTierCache implements PredictionCache {
    * failure is a miss, counted by kind; the caller deletes the value.
    */
   #verify(bytes: Uint8Array, tier: 'l1' | 'l2', key: string, expect: readonly RowSignature[] | undefined, bound: boolean): { row: CachedRow; rowBytes: Uint8Array } | undefined {
-    let kind: Refusal = 'corrupt';
+    let kind: Refusal = 'forged';
     try {
-      kind = 'forged';
       const rowBytes = bound ? this.#binding.open(key, bytes) : bytes;
       kind = 'corrupt';
       const row = decodeRow(rowBytes);

@@ -109,6 +109,53 @@ describe('RedisStore encoding in Redis', () => {
   });
 });
 
+/** Blocks the event loop for `ms`, as a long GC pause or a big synchronous decode would. */
+function stallEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) { /* busy */ }
+}
+
+// Needs no control over the server (Redis stays healthy throughout), so it also runs against REDIS_URL.
+describe('RedisStore breaker while the event loop stalls and Redis is healthy', () => {
+  it('stays closed when stalls of 40 ms make reads lose the race to their 5 ms budget', async () => {
+    const s = await makeStore({ readTimeoutMs: 5, commandTimeoutMs: 250 });
+    await s.set('k', Uint8Array.of(7), 60);
+    let misses = 0;
+    for (let i = 0; i < 12; i++) {
+      const read = s.get('k');
+      stallEventLoop(40); // the 5 ms budget's timer and Redis's reply are both due when it ends
+      if ((await read) === undefined) misses += 1;
+    }
+    expect(misses).toBeGreaterThan(0); // the budget did run out (this is the case that used to open the breaker)
+    await new Promise((r) => setTimeout(r, 50)); // let every command settle
+    expect(s.breakerState).toBe('closed');
+    expect((await s.get('k'))?.[0]).toBe(7);
+  });
+
+  it('stays closed through 12 stalls of 50 ms that outlast the 30 ms command timeout of four reads in flight', async () => {
+    const s = await makeStore({ readTimeoutMs: 5, commandTimeoutMs: 30, breakerFailureThreshold: 3 });
+    expect(await s.set('k', Uint8Array.of(7), 60)).toBe(true);
+    let misses = 0;
+    for (let i = 0; i < 12; i++) {
+      const reads = Array.from({ length: 4 }, () => s.get('k'));
+      const write = s.set(`w${i}`, Uint8Array.of(i), 60); // writes are judged the same way
+      // Auto-pipelining writes the MGETs on the next tick: let that happen, so the stall starts with them in flight
+      // and Redis's replies wait in the socket while every timer (read budget and command timeout) falls due.
+      await new Promise((r) => setImmediate(r));
+      stallEventLoop(50);
+      misses += (await Promise.all(reads)).filter((v) => v === undefined).length;
+      await write;
+      await sleep(5); // the loop breathes between stalls, as a server's does
+      expect(s.breakerState, `after stall ${i + 1}`).toBe('closed');
+    }
+    // The stalls did cost these requests their reads (the budget must not wait longer), but not the breaker.
+    expect(misses).toBeGreaterThan(0);
+    expect(s.stats().stalledTimeouts).toBeGreaterThan(0); // the command timeouts did fire, late
+    expect(s.stats().skipped).toBe(0);
+    await eventually(async () => (await s.get('k'))?.[0] === 7, 'a hit after the stalls');
+  });
+});
+
 describe.skipIf(process.env['REDIS_URL'])('RedisStore when Redis fails', () => {
   afterEach(async () => {
     redis.resume();
@@ -142,22 +189,6 @@ describe.skipIf(process.env['REDIS_URL'])('RedisStore when Redis fails', () => {
     }
     await eventually(async () => (await s.get('k'))?.[0] === 42, 'hits resume after the server thaws');
     expect(s.breakerState).toBe('closed');
-  });
-
-  it('keeps the breaker closed when the event loop stalls while Redis is healthy', async () => {
-    const s = await makeStore({ readTimeoutMs: 5, commandTimeoutMs: 250 });
-    await s.set('k', Uint8Array.of(7), 60);
-    let misses = 0;
-    for (let i = 0; i < 12; i++) {
-      const read = s.get('k');
-      const until = Date.now() + 40; // a 40 ms stall: the 5 ms budget's timer and Redis's reply are both due
-      while (Date.now() < until) { /* busy: as a long GC or a big decode would */ }
-      if ((await read) === undefined) misses += 1;
-    }
-    expect(misses).toBeGreaterThan(0); // the budget did run out (this is the case that used to open the breaker)
-    await new Promise((r) => setTimeout(r, 50)); // let every command settle
-    expect(s.breakerState).toBe('closed');
-    expect((await s.get('k'))?.[0]).toBe(7);
   });
 
   it('deletes a value under its key that does not open (foreign or old format)', async () => {

@@ -130,6 +130,11 @@ describe('TwoTierCache with Redis', () => {
       keyless.setRows('lead-intent', [{ key: k2!, row: logits(77) }], expectLogits);
       await Promise.all([forger.flush(), keyless.flush()]);
       expect(await honest.getRows('lead-intent', [k1!, k2!], expectLogits)).toEqual([undefined, undefined]);
+      await honest.flush();
+      const raw = await rawClient();
+      expect(await raw.exists(prefix + k1, prefix + k2)).toBe(0); // both deleted
+      raw.disconnect();
+      expect([honest.l1!.getSync(k1!), honest.l1!.getSync(k2!)]).toEqual([undefined, undefined]); // never promoted
       honest.setRows('lead-intent', [{ key: k1!, row: logits(88) }], expectLogits);
       await honest.flush();
       const other = cache({ cacheSecret: 'correct horse battery staple' });

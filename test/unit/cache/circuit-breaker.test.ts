@@ -62,6 +62,28 @@ describe('circuit breaker', () => {
     expect(b.tryAcquire()).toBe(true);
   });
 
+  it('counts a released call as neither success nor failure while closed', () => {
+    const { b } = breaker(3);
+    b.failure(); b.failure(); b.release(); b.release();
+    expect(b.state).toBe(BreakerState.closed);
+    b.failure();
+    expect(b.state).toBe(BreakerState.open); // the released calls did not reset the run of failures
+  });
+
+  it('frees the half-open trial on a release, so the next caller probes and decides', () => {
+    const { b, advance } = breaker(1, 1000);
+    b.failure();
+    advance(1000);
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+    b.release();
+    expect(b.state).toBe(BreakerState.halfOpen);
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+    b.success();
+    expect(b.state).toBe(BreakerState.closed);
+  });
+
   it('ignores a late success while open (a call started before the outage proves nothing)', () => {
     const { b } = breaker(1, 1000);
     b.failure();
