@@ -7,6 +7,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import protobuf from 'protobufjs';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { startTestServer, callUnary, createRawClient, type TestServer } from '../helpers/test-server.js';
@@ -345,6 +348,85 @@ describe('Open Inference Protocol beside hub.inference.v1', () => {
     }
     const health = healthCheck(srv.address);
     try { expect(await health('inference.GRPCInferenceService')).toBe('SERVING'); } finally { health.close(); }
+  });
+});
+
+describe('what grpcurl and ghz do: descriptors from reflection, proto3 JSON, a call', () => {
+  let srv: TestServer;
+  beforeAll(async () => { srv = await startTestServer({ config: { preloadTop: 1 } }); });
+  afterAll(async () => { await srv?.close(); });
+
+  /** The OIP descriptors as the server's reflection serves them (no proto file), as a protobufjs root. */
+  async function reflectedRoot(): Promise<protobuf.Root> {
+    const def = protoLoader.loadSync(path.resolve('node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto'), { keepCase: true });
+    const client = new (grpc.loadPackageDefinition(def) as any).grpc.reflection.v1alpha.ServerReflection(srv.address, grpc.credentials.createInsecure());
+    try {
+      const files = await new Promise<Buffer[]>((resolve, reject) => {
+        const call = client.ServerReflectionInfo();
+        call.on('data', (r: any) => { resolve(r.file_descriptor_response.file_descriptor_proto); call.end(); });
+        call.on('error', reject);
+        call.write({ file_containing_symbol: 'inference.GRPCInferenceService' });
+      });
+      const descriptor = createRequire(import.meta.url)('protobufjs/ext/descriptor');
+      const set = descriptor.FileDescriptorSet.create({ file: files.map((b: Buffer) => descriptor.FileDescriptorProto.decode(b)) });
+      const root = (protobuf.Root as any).fromDescriptor(set) as protobuf.Root;
+      root.resolveAll();
+      return root;
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Calls ModelInfer with a proto3-JSON request encoded through the reflected descriptors. */
+  async function inferJson(root: protobuf.Root, json: Record<string, unknown>): Promise<any> {
+    const req = root.lookupType('inference.ModelInferRequest');
+    const res = root.lookupType('inference.ModelInferResponse');
+    const Client = grpc.makeGenericClientConstructor({
+      ModelInfer: {
+        path: '/inference.GRPCInferenceService/ModelInfer', requestStream: false, responseStream: false,
+        requestSerialize: (o: Record<string, unknown>) => Buffer.from(req.encode(req.fromObject(o)).finish()),
+        requestDeserialize: (b: Buffer) => req.decode(b),
+        responseSerialize: () => Buffer.alloc(0),
+        responseDeserialize: (b: Buffer) => res.toObject(res.decode(b), { longs: String, defaults: true }),
+      },
+    }, 'GRPCInferenceService');
+    const client = new Client(srv.address, grpc.credentials.createInsecure()) as any;
+    try {
+      return await new Promise((resolve, reject) => client.ModelInfer(json, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))));
+    } finally {
+      client.close();
+    }
+  }
+
+  it('the README grpcurl ModelInfer example answers what Predict answers for the same features', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const line = readme.split('\n').find((l) => l.startsWith('grpcurl') && l.includes('"model_name"'));
+    expect(line, 'README has a grpcurl ModelInfer example').toBeDefined();
+    const json = JSON.parse(/-d '([^']+)'/.exec(line!)![1]!) as any;
+    const root = await reflectedRoot();
+    const res = await inferJson(root, json);
+    expect(res.id).toBe(json.id);
+    const values: number[] = json.inputs[0].contents.fp32_contents;
+    const ref = await srv.call('Predict', { model: 'lead-scoring', variant: 'VARIANT_FP32', inputs: [{ name: 'features', dtype: 'DATA_TYPE_FLOAT32', shape: [1, 32], floatData: values }] });
+    expect(Buffer.from(Float32Array.from(res.outputs[0].contents.fp32_contents as number[]).buffer).equals(ref.outputs[0].raw)).toBe(true);
+    // The other grpcurl lines name methods the reflected service has.
+    const methods = Object.keys(root.lookupService('inference.GRPCInferenceService').methods);
+    for (const m of readme.matchAll(/inference\.GRPCInferenceService\/(\w+)/g)) expect(methods).toContain(m[1]);
+  });
+
+  it('the OIP ghz config (no proto file) sends requests the server answers', async () => {
+    const cfg = JSON.parse(readFileSync('bench/ghz/oip-lead-scoring.json', 'utf8')) as { call: string; proto?: string; data: Record<string, unknown>[] };
+    expect(cfg.proto).toBeUndefined();
+    const root = await reflectedRoot();
+    const [service, method] = [cfg.call.slice(0, cfg.call.lastIndexOf('.')), cfg.call.slice(cfg.call.lastIndexOf('.') + 1)];
+    expect(Object.keys(root.lookupService(service).methods)).toContain(method);
+    for (const data of cfg.data) {
+      const res = await inferJson(root, data);
+      expect(res.model_name).toBe('lead-scoring');
+      expect(res.raw_output_contents.length).toBe(1);
+      expect(res.raw_output_contents[0].length).toBe(4);
+      expect(res.parameters.cached_rows.int64_param).toBe('0');
+    }
   });
 });
 
