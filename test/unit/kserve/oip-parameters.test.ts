@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { oipPackageDefinition } from '../../../src/kserve/oip-proto.js';
+import { oipPackageDefinition, oipServiceDefinition } from '../../../src/kserve/oip-proto.js';
 import { parseInferParameters, refuseTensorParameters, REQUEST_PARAMETERS, RESPONSE_PARAMETERS, responseParameters } from '../../../src/kserve/oip-parameters.js';
 import type { InferParameters } from '../../../src/kserve/oip-messages.js';
 import { InferenceError } from '../../../src/errors/index.js';
@@ -40,7 +40,7 @@ describe('request parameters', () => {
 describe('response parameters', () => {
   it('carry the variant and whole-microsecond timings, and survive the wire', () => {
     const p = responseParameters({ variant: 'int8', queueUs: 12.6, computeUs: 300.2, batchSize: 8, cachedRows: 1, totalUs: 455.5 });
-    const back = infer.responseDeserialize(infer.responseSerialize({ parameters: p })).parameters;
+    const back = infer.responseDeserialize(oipServiceDefinition()['ModelInfer']!.responseSerialize({ parameters: p })).parameters;
     const value = (k: string): unknown => back[k][back[k].parameterChoice];
     expect(Object.keys(back).sort()).toEqual(Object.keys(RESPONSE_PARAMETERS).sort());
     expect([value('variant'), value('queue_us'), value('compute_us'), value('batch_size'), value('cached_rows'), value('total_us')]).toEqual(['int8', '13', '300', '8', '1', '456']);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { oipPackageDefinition } from '../../../src/kserve/oip-proto.js';
+import { oipPackageDefinition, oipServiceDefinition } from '../../../src/kserve/oip-proto.js';
 import { decodeInputs, encodeOutputs } from '../../../src/kserve/oip-tensor-codec.js';
 import type { ModelInferRequestMessage } from '../../../src/kserve/oip-messages.js';
 import { InferenceError } from '../../../src/errors/index.js';
@@ -9,7 +9,10 @@ import type { HostTensor } from '../../../src/tensor/tensor.js';
 // codec sees exactly the objects grpc-js hands the handler.
 const infer = (oipPackageDefinition()['inference.GRPCInferenceService'] as Record<string, any>)['ModelInfer'];
 const wire = (req: Record<string, unknown>): ModelInferRequestMessage => infer.requestDeserialize(infer.requestSerialize(req));
-const responseWire = (res: Record<string, unknown>): any => infer.responseDeserialize(infer.responseSerialize(res));
+// Responses go out through the serializer grpc-js uses for ModelInfer (encodeModelInferResponse), and back in
+// through proto-loader's decoder, as an OIP client reads them.
+const served = oipServiceDefinition()['ModelInfer']!;
+const responseWire = (res: Record<string, unknown>): any => infer.responseDeserialize(served.responseSerialize(res));
 
 const bytesOf = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const err = (fn: () => unknown): InferenceError => {
@@ -123,5 +126,22 @@ describe('encodeOutputs', () => {
     backing.set(new Uint8Array(new Float32Array([1.25, 3]).buffer), 1);
     const t: HostTensor = { dtype: 'float32', shape: [2], data: backing.subarray(1) };
     expect(encodeOutputs([['x', t]], false).outputs[0]!.contents).toEqual({ fp32Contents: [1.25, 3] });
+  });
+});
+
+describe('the ModelInfer response encoder', () => {
+  it('writes what proto-loader\'s own serializer writes, for typed and raw answers with parameters', () => {
+    const f32: HostTensor = { dtype: 'float32', shape: [2, 1], data: new Uint8Array(new Float32Array([0.5, -3]).buffer) };
+    const i64: HostTensor = { dtype: 'int64', shape: [1], data: new Uint8Array(new BigInt64Array([-(2n ** 62n)]).buffer) };
+    const b: HostTensor = { dtype: 'bool', shape: [1], data: new Uint8Array([1]) };
+    const parameters = { variant: { stringParam: 'int8' }, queue_us: { int64Param: 7 }, cached_rows: { int64Param: 0 } };
+    for (const raw of [false, true]) {
+      const enc = encodeOutputs([['f', f32], ['l', i64], ['b', b]], raw);
+      const res = { modelName: 'm', modelVersion: '2', id: 'x', parameters, outputs: enc.outputs, rawOutputContents: enc.rawOutputContents };
+      const ours = infer.responseDeserialize(served.responseSerialize(res));
+      expect(ours).toEqual(infer.responseDeserialize(infer.responseSerialize(res)));
+      expect(ours.parameters.variant).toEqual({ stringParam: 'int8', parameterChoice: 'stringParam' });
+      expect(ours.parameters.queue_us.int64Param).toBe('7');
+    }
   });
 });
