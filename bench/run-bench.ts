@@ -14,6 +14,7 @@ import { runVariantScenario } from './scenarios/variant-scenario.js';
 import { runCacheScenario, type ZipfTraffic } from './scenarios/cache-scenario.js';
 import { runMixedScenario } from './scenarios/mixed-scenario.js';
 import { runEngineCeiling, runTransportCeiling } from './scenarios/limits-scenario.js';
+import { runOipScenario } from './scenarios/oip-scenario.js';
 import type { Measurement } from './scenarios/measurement.js';
 import type { BenchContext } from './scenarios/bench-context.js';
 import { costTable, type CostAssumptions } from './report/cost-model.js';
@@ -64,6 +65,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
         measurements.push(...await runTransportCeiling(ctx));
         engine = await runEngineCeiling(ctx);
         break;
+      case 'oip': measurements.push(...await runOipScenario(ctx)); break;
     }
   }
   if (ctx.tool === 'h2load') notes.push('h2load ignores grpc-status: errors = h2load failures + hub_requests_total{code!="OK"} delta from the server\'s /metrics. h2load repeats one request body per process; the ghz configs send several distinct rows round-robin.');

@@ -18,6 +18,7 @@ import { createHealth } from './health/index.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.js';
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
 import { receiveLimitFor } from './server/request-limits.js';
+import { createKserveService, OIP_SERVICE_NAME, oipServiceDefinition } from './kserve/index.js';
 
 const log = moduleLogger('app');
 
@@ -90,12 +91,17 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   // grpc.health.v1: '' and the service name are overall readiness (NOT_SERVING until the preloaded models
   // are warm, and again from the first moment of shutdown); `<service>/<model>` follows each model.
   const health = createHealth(repository.names());
+  health.setServing(OIP_SERVICE_NAME, false); // follows overall readiness, like the hub.inference.v1 name
   health.addToServer(server);
   repository.onStateChange((name, state) => {
     if (!draining) health.setModel(name, state === 'READY');
   });
   server.addService(inferenceServiceDefinition(), createInferenceService({
     predictor, repository, adminToken: config.adminToken, adminWithoutToken: isLoopback(config.grpcAddress), isDraining: () => draining, track,
+  }));
+  // Open Inference Protocol (KServe v2) on the same port, over the same predictor and health registry.
+  server.addService(oipServiceDefinition(), createKserveService({
+    predictor, repository, health, adminToken: config.adminToken, adminWithoutToken: isLoopback(config.grpcAddress), isDraining: () => draining, track,
   }));
   let grpcAddress: string;
   try {
@@ -123,6 +129,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
 
   await repository.preload(config.preloadTop);
   health.setOverall(true);
+  health.setServing(OIP_SERVICE_NAME, true);
   log.info({ grpcAddress, metricsAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
 
   let shuttingDown: Promise<ShutdownOutcome> | undefined;

@@ -9,6 +9,8 @@ import { SERVICE_NAME } from '../load/grpc-codec.js';
 import { benchModelConfig, MIXED_SHARES, type BenchModel } from './bench-models.js';
 import { predictRequestJson, type CachePolicyName, type VariantName } from './predict-requests.js';
 import { zipfSampler } from './zipf.js';
+import { inferRequestJson } from './oip-requests.js';
+import { OIP_SERVICE_NAME } from '../../src/kserve/oip-proto.js';
 
 /** A ghz config as written to bench/ghz/<file>. */
 export type GhzConfig = Record<string, unknown> & { name: string; call: string };
@@ -37,6 +39,16 @@ const common = (name: string, call: string, concurrency: number, duration: strin
   // No `output`: ghz prints the JSON report to stdout (redirect it anywhere); a path into a directory that a
   // fresh clone does not have fails before the first call. The bench runner passes its own --output.
 });
+
+/**
+ * An Open Inference Protocol config: no proto file, so ghz describes inference.GRPCInferenceService through the
+ * server's reflection, as it would against Triton or any OIP server.
+ */
+const oipCommon = (name: string, call: string, concurrency: number, duration: string): GhzConfig => {
+  const { proto: _proto, 'import-paths': _importPaths, ...rest } = common(name, call, concurrency, duration);
+  void _proto; void _importPaths;
+  return { ...rest, call: `${OIP_SERVICE_NAME}.${call}` };
+};
 
 function predict(model: BenchModel, rows: number, seed: number, variant?: VariantName, cache: CachePolicyName = 'CACHE_POLICY_BYPASS'): Record<string, unknown> {
   return predictRequestJson(benchModelConfig(model), { rows, seed, cache, ...(variant ? { variant } : {}) });
@@ -73,6 +85,8 @@ export function ghzConfigs(): Record<string, GhzConfig> {
   // Physical limits: a trivial round trip and the smallest model.
   add({ ...common('transport-list-models', 'ListModels', 64, '15s'), data: {} });
   add({ ...common('transport-lead-scoring', 'Predict', 64, '15s'), data: [1, 2, 3, 4].map((s) => predict('lead-scoring', 1, 300 + s)) });
+  // The same rows as transport-lead-scoring through OIP ModelInfer (raw_input_contents): OIP beside Predict.
+  add({ ...oipCommon('oip-lead-scoring', 'ModelInfer', 64, '15s'), data: [1, 2, 3, 4].map((s) => inferRequestJson(benchModelConfig('lead-scoring'), { rows: 1, seed: 300 + s, cache: 'CACHE_POLICY_BYPASS' })) });
   return out;
 }
 

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { ServiceConfig } from '../config/service-config.js';
 import { loadPackageDefinition, reflectionPackageDefinition } from '../proto/hub-proto.js';
+import { oipReflectionDefinition } from '../kserve/index.js';
 
 /** Server credentials from the TLS settings: insecure when no certificate is configured. */
 export function serverCredentials(tls: ServiceConfig['tls']): grpc.ServerCredentials {
@@ -35,8 +36,8 @@ export function createGrpcServer(maxReceiveBytes: number): grpc.Server {
     'grpc.max_receive_message_length': maxReceiveBytes,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
-  // Reflection lets grpcurl and ghz call the server without the proto files.
-  new ReflectionService(reflectionPackageDefinition()).addToServer(server);
+  // Reflection lets grpcurl and ghz call the server without the proto files (hub.inference.v1, health and OIP).
+  new ReflectionService({ ...reflectionPackageDefinition(), ...oipReflectionDefinition() }).addToServer(server);
   return server;
 }
 

@@ -101,3 +101,48 @@ describe('Dockerfiles', () => {
     });
   }
 });
+
+describe('deploy/kserve: ServingRuntime + InferenceService (not applied: no cluster here)', () => {
+  const load = (f: string): Doc => {
+    const [doc, ...rest] = parseAllDocuments(readFileSync(path.join('deploy/kserve', f), 'utf8'));
+    expect(rest).toEqual([]);
+    if (doc!.errors.length > 0) throw new Error(`${f}: ${doc!.errors.map((e) => e.message).join('; ')}`);
+    return doc!.toJS() as Doc;
+  };
+  const runtime = load('serving-runtime.yaml');
+  const isvc = load('inference-service.yaml');
+  const c = runtime['spec'].containers[0];
+  const env: Record<string, string> = Object.fromEntries((c.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+  const portOf = (address: string): number => Number(address.slice(address.lastIndexOf(':') + 1));
+
+  it('is a KServe ServingRuntime for ONNX on the Open Inference Protocol over gRPC, and an InferenceService that uses it', () => {
+    expect([runtime['apiVersion'], runtime['kind']]).toEqual(['serving.kserve.io/v1alpha1', 'ServingRuntime']);
+    expect([isvc['apiVersion'], isvc['kind']]).toEqual(['serving.kserve.io/v1beta1', 'InferenceService']);
+    expect(runtime['spec'].protocolVersions).toEqual(['grpc-v2']);
+    const model = isvc['spec'].predictor.model;
+    expect(model.runtime).toBe(runtime['metadata'].name);
+    expect(model.protocolVersion).toBe('grpc-v2');
+    expect(runtime['spec'].supportedModelFormats).toContainEqual(expect.objectContaining(model.modelFormat));
+    expect(String(model.storageUri)).toMatch(/^[a-z0-9]+:\/\//);
+    expect(c.name).toBe('kserve-container');
+  });
+
+  it('runs the CPU image the base kustomization deploys, with only variables the service reads', () => {
+    const image = (kustomization['images'] as { name: string; newName: string; newTag: string }[]).find((i) => i.name === container.image)!;
+    expect(c.image).toBe(`${image.newName}:${image.newTag}`);
+    expect(Object.keys(env).filter((n) => !(n in ENV_VARS))).toEqual([]);
+    // The storage initializer puts the storageUri at /mnt/models; the service must read its repository there.
+    expect(env['HUB_MODEL_REPOSITORY']).toBe('/mnt/models');
+    expect(Number(env['HUB_WORKERS'])).toBe(Number(c.resources.limits.cpu));
+    expect(c.securityContext.runAsUser).toBe(pod.securityContext.runAsUser);
+  });
+
+  it('exposes the gRPC port the server listens on as h2c, probes readiness there, and scrapes the metrics port', () => {
+    const grpcPort = portOf(env['HUB_GRPC_ADDRESS']!);
+    expect(c.ports).toEqual([{ name: 'h2c', containerPort: grpcPort, protocol: 'TCP' }]);
+    expect(container.ports).toContainEqual(expect.objectContaining({ containerPort: grpcPort }));
+    expect(readFileSync('Dockerfile.cpu', 'utf8')).toMatch(new RegExp(`^EXPOSE .*\\b${grpcPort}\\b`, 'm'));
+    expect(c.readinessProbe.grpc).toEqual({ port: grpcPort, service: '' });
+    expect(Number(runtime['spec'].annotations['prometheus.kserve.io/port'])).toBe(portOf(env['HUB_METRICS_ADDRESS']!));
+  });
+});

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ghzConfigs, ZIPF_DATA_FILES } from '../../../../bench/workload/ghz-configs.js';
 import { BENCH_MODELS, benchModelConfig } from '../../../../bench/workload/bench-models.js';
 import { encodeRequest } from '../../../../bench/load/grpc-codec.js';
+import { encodeOipRequest, oipProtoRoot } from '../../../../bench/load/oip-codec.js';
 
 const GHZ_DIR = path.join('bench', 'ghz');
 const files = readdirSync(GHZ_DIR).filter((f) => f.endsWith('.json'));
@@ -36,19 +37,23 @@ describe('committed ghz configs (bench/ghz/*.json)', () => {
     expect(Number.isInteger(cfg['concurrency'])).toBe(true);
     for (const k of ['duration', 'timeout']) if (cfg[k] !== undefined) expect(String(cfg[k])).toMatch(GO_DURATION);
     expect(cfg['duration'] !== undefined || cfg['total'] !== undefined).toBe(true);
-    expect(existsSync(String(cfg['proto']))).toBe(true);
+    // Without a proto file ghz asks the server's reflection: only the OIP configs do that (as against Triton).
+    if (cfg['proto'] !== undefined) expect(existsSync(String(cfg['proto']))).toBe(true);
+    else expect(String(cfg['call'])).toMatch(/^inference\.GRPCInferenceService\./);
     expect(cfg['data'] !== undefined || cfg['data-file'] !== undefined).toBe(true);
   });
 
   it.each(files)('%s calls a method that exists in the proto, with requests that encode', (file) => {
     const cfg = JSON.parse(readFileSync(path.join(GHZ_DIR, file), 'utf8')) as Record<string, unknown>;
-    const m = /^(hub\.inference\.v1\.InferenceService)\.(\w+)$/.exec(String(cfg['call']));
+    const m = /^(hub\.inference\.v1\.InferenceService|inference\.GRPCInferenceService)\.(\w+)$/.exec(String(cfg['call']));
     expect(m, `call ${String(cfg['call'])}`).not.toBeNull();
-    const service = root.lookupService(m![1]!);
+    const oip = m![1] === 'inference.GRPCInferenceService';
+    const service = (oip ? oipProtoRoot() : root).lookupService(m![1]!);
     expect(Object.keys(service.methods)).toContain(m![2]);
     const data = cfg['data'];
     const list = Array.isArray(data) ? data : data ? [data] : [];
-    for (const req of list) expect(encodeRequest(m![2]!, req as Record<string, unknown>).length).toBeGreaterThanOrEqual(0);
+    const encode = oip ? encodeOipRequest : encodeRequest;
+    for (const req of list) expect(encode(m![2]!, req as Record<string, unknown>).length).toBeGreaterThanOrEqual(0);
     if (cfg['data-file']) {
       expect(Object.values(ZIPF_DATA_FILES)).toContain(cfg['data-file']);
       // `npm run setup` / `npm run bench:data` (also run by `npm test`) write the data files: a config must
@@ -77,6 +82,26 @@ describe('committed ghz configs (bench/ghz/*.json)', () => {
     expect(back.cache).toBe('CACHE_POLICY_BYPASS');
     expect(back.inputs[0].shape).toEqual(['32', '64']);
     expect(back.inputs[0].raw.length).toBe(32 * 64 * 8);
+  });
+});
+
+describe('the OIP ghz config', () => {
+  it('sends the rows transport-lead-scoring sends, as raw_input_contents with the cache bypassed', () => {
+    const configs = ghzConfigs();
+    const oip = configs['oip-lead-scoring.json']!;
+    const hub = configs['transport-lead-scoring.json']!;
+    expect(oip['proto']).toBeUndefined();
+    expect([oip['concurrency'], oip['connections'], oip['duration']]).toEqual([hub['concurrency'], hub['connections'], hub['duration']]);
+    const type = oipProtoRoot().lookupType('inference.ModelInferRequest');
+    const oipReqs = (oip['data'] as Record<string, unknown>[]).map((r) => type.toObject(type.decode(encodeOipRequest('ModelInfer', r)), { longs: String }) as any);
+    const hubReqs = hub['data'] as any[];
+    expect(oipReqs.length).toBe(hubReqs.length);
+    oipReqs.forEach((r, i) => {
+      expect(r.model_name).toBe('lead-scoring');
+      expect(r.parameters.cache.string_param).toBe('bypass');
+      expect(r.inputs[0]).toMatchObject({ name: 'features', datatype: 'FP32', shape: ['1', '32'] });
+      expect(Buffer.from(r.raw_input_contents[0]).toString('base64')).toBe(hubReqs[i].inputs[0].raw);
+    });
   });
 });
 
