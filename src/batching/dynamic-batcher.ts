@@ -22,9 +22,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { InferenceError, isInferenceError } from '../errors/index.js';
+import type { Counter, Histogram } from 'prom-client';
 import { metrics } from '../metrics/metrics.js';
 import { concatRows, sliceRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
-import type { InferenceEngine } from '../engine/inference-engine.js';
+import type { EngineRunResult, InferenceEngine } from '../engine/inference-engine.js';
 import type { BatchScheduler, SchedulerHandle } from './batch-scheduler.js';
 import { ServiceRate } from './service-rate.js';
 
@@ -85,6 +86,8 @@ const DISPATCH_MARGIN = 1.5;
 /** ...plus this much (ms) for the trip to the worker and back. */
 const DISPATCH_SLACK_MS = 5;
 
+function noop(): void { /* nothing to undo */ }
+
 function shapeKeyOf(inputs: NamedTensors): string {
   return Object.keys(inputs).sort().map((n) => {
     const t = inputs[n] as HostTensor;
@@ -115,9 +118,20 @@ export class DynamicBatcher {
   #timerDue = 0;
   #closed = false;
   readonly #idleWaiters: (() => void)[] = [];
+  /** This batcher's metric series, bound once (label lookups cost more than the per-call work they count). */
+  readonly #metrics: {
+    readonly executions: Counter.Internal; readonly inferenceRows: Counter.Internal;
+    readonly batchSize: Histogram.Internal<string>; readonly computeDuration: Histogram.Internal<string>; readonly queueDuration: Histogram.Internal<string>;
+  };
 
   constructor(options: DynamicBatcherOptions, engine: InferenceEngine, scheduler: BatchScheduler) {
     this.#o = options;
+    const labels = { model: options.model, variant: options.variant };
+    this.#metrics = {
+      executions: metrics.executions.labels(labels), inferenceRows: metrics.inferenceRows.labels(labels),
+      batchSize: metrics.batchSize.labels(labels), computeDuration: metrics.computeDuration.labels(labels),
+      queueDuration: metrics.queueDuration.labels({ model: options.model }),
+    };
     this.#engine = engine;
     this.#rate = new ServiceRate(() => engine.capacity(options.key));
     this.#handle = scheduler.register(this);
@@ -146,6 +160,34 @@ export class DynamicBatcher {
     }
     const refusal = this.#admission(sub);
     if (refusal) return Promise.reject(refusal);
+    if (this.#queue.length === 0 && this.#o.policy !== 'window' && !this.#closed && this.#engine.idleSlots(this.#o.key) > 0) {
+      // The fast path of an idle engine: nothing is waiting, so this request starts now, alone, without
+      // passing through the queue (no abort listener either: a running request is computed to the end).
+      // A tiny variant on the main thread runs right here, synchronously.
+      if (expired(sub, this.#finishAt(Date.now(), sub.rows))) {
+        metrics.dropped.inc({ model: this.#o.model, reason: 'deadline' });
+        return Promise.reject(this.#wouldMissError());
+      }
+      const arrival = performance.now();
+      let res: EngineRunResult | undefined;
+      try {
+        res = this.#engine.runNow?.(this.#o.key, sub.inputs);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+      if (res) {
+        const doneAt = performance.now();
+        this.#record(sub.rows, res, doneAt);
+        try {
+          return Promise.resolve(this.#share(res, sub.rows, 0, sub.rows, true, Math.max(0, Math.round((doneAt - arrival) * 1000) - res.computeUs)));
+        } catch (e) {
+          return Promise.reject(e as Error);
+        }
+      }
+      return new Promise<BatchResult>((resolve, reject) => {
+        this.#run([{ sub, shapeKey: '', arrival: performance.now(), resolve, reject, cleanup: noop, solo: false }]);
+      });
+    }
     return new Promise<BatchResult>((resolve, reject) => {
       const entry: Entry = { sub, shapeKey: shapeKeyOf(sub.inputs), arrival: performance.now(), resolve, reject, cleanup: () => undefined, solo: false };
       if (sub.signal) {
@@ -278,10 +320,7 @@ export class DynamicBatcher {
    */
   #dispatch(entries: Entry[]): void {
     const now = Date.now();
-    const rows = entries.reduce((s, e) => s + e.sub.rows, 0);
-    // With a margin: a batch runs longer than its average when the cores are contended, and its answer still
-    // has to cross back to the main thread.
-    const finishAt = now + DISPATCH_MARGIN * this.#rate.computeMs(rows) + DISPATCH_SLACK_MS;
+    const finishAt = this.#finishAt(now, entries.reduce((s, e) => s + e.sub.rows, 0));
     const live: Entry[] = [];
     for (const e of entries) {
       this.#queuedRows -= e.sub.rows;
@@ -290,7 +329,7 @@ export class DynamicBatcher {
       if (cancelled || expired(e.sub, finishAt)) {
         metrics.dropped.inc({ model: this.#o.model, reason: cancelled ? 'cancelled' : 'deadline' });
         e.cleanup();
-        e.reject(cancelled ? this.#abortError(e.sub) : new InferenceError('DEADLINE_EXCEEDED', `the deadline would pass before a batch of ${this.#o.key} could finish; the request was not run`));
+        e.reject(cancelled ? this.#abortError(e.sub) : this.#wouldMissError());
       } else {
         live.push(e);
       }
@@ -300,36 +339,45 @@ export class DynamicBatcher {
   }
 
   /**
+   * When a batch of `rows` started at `now` is expected to have answered: with a margin, because a batch runs
+   * longer than its average when the cores are contended, and its answer still has to cross back.
+   */
+  #finishAt(now: number, rows: number): number {
+    return now + DISPATCH_MARGIN * this.#rate.computeMs(rows) + DISPATCH_SLACK_MS;
+  }
+
+  #wouldMissError(): InferenceError {
+    return new InferenceError('DEADLINE_EXCEEDED', `the deadline would pass before a batch of ${this.#o.key} could finish; the request was not run`);
+  }
+
+  /**
    * Runs entries as one engine batch and splits the result back. When a merged batch fails in the engine,
    * its requests go back to the head of this queue marked solo and are re-run one by one (still through
    * the queue, so deadlines, cancellation and the slot rule keep applying): only the request that causes
    * the failure gets the error, and the others in its batch still get answers.
    */
   #run(live: Entry[]): void {
-    const names = Object.keys((live[0] as Entry).sub.inputs);
-    const batchInputs: Record<string, HostTensor> = {};
-    for (const n of names) batchInputs[n] = concatRows(live.map((e) => e.sub.inputs[n] as HostTensor), true);
-    const batchRows = live.reduce((s, e) => s + e.sub.rows, 0);
+    // One request runs on its own tensors (the engine copies them if it sends them to a worker); several are
+    // concatenated into a fresh buffer the engine may hand over to a worker without another copy.
+    const single = live.length === 1;
+    let batchInputs: NamedTensors = (live[0] as Entry).sub.inputs;
+    if (!single) {
+      const merged: Record<string, HostTensor> = {};
+      for (const n of Object.keys(batchInputs)) merged[n] = concatRows(live.map((e) => e.sub.inputs[n] as HostTensor), true);
+      batchInputs = merged;
+    }
+    const batchRows = single ? (live[0] as Entry).sub.rows : live.reduce((s, e) => s + e.sub.rows, 0);
     this.#inFlight++;
-    const labels = { model: this.#o.model, variant: this.#o.variant };
-    this.#engine.run(this.#o.key, batchInputs, true).then((res) => {
+    this.#engine.run(this.#o.key, batchInputs, !single).then((res) => {
       const doneAt = performance.now();
-      this.#rate.recordBatch(batchRows, res.computeUs / 1000, doneAt, this.#queuedRows > 0);
-      this.#handle.charge(res.computeUs / 1000);
-      metrics.executions.inc(labels);
-      metrics.inferenceRows.inc(labels, batchRows);
-      metrics.batchSize.observe(labels, batchRows);
-      metrics.computeDuration.observe(labels, res.computeUs / 1e6);
+      this.#record(batchRows, res, doneAt);
       const wallNow = Date.now();
       let row = 0;
       for (const e of live) {
         e.cleanup();
-        const outputs: Record<string, HostTensor> = {};
+        let share: BatchResult;
         try {
-          for (const [name, t] of Object.entries(res.outputs)) {
-            if (t.shape[0] !== batchRows) throw new InferenceError('ENGINE_FAILURE', `output ${name} has ${t.shape[0]} rows for a batch of ${batchRows}`);
-            outputs[name] = sliceRows(t, row, e.sub.rows);
-          }
+          share = this.#share(res, batchRows, row, e.sub.rows, single, Math.max(0, Math.round((doneAt - e.arrival) * 1000) - res.computeUs));
         } catch (err) {
           e.reject(err as Error);
           continue;
@@ -338,9 +386,7 @@ export class DynamicBatcher {
         }
         // Rows nobody will read: the caller left while they ran. Admission keeps this at zero under overload.
         if (e.sub.signal?.aborted || expired(e.sub, wallNow)) metrics.wastedRows.inc({ model: this.#o.model }, e.sub.rows);
-        const queueUs = Math.max(0, Math.round((doneAt - e.arrival) * 1000) - res.computeUs);
-        metrics.queueDuration.observe({ model: this.#o.model }, queueUs / 1e6);
-        e.resolve({ outputs, queueUs, computeUs: res.computeUs, batchSize: batchRows });
+        e.resolve(share);
       }
     }, (err: Error) => {
       if (live.length > 1 && isInferenceError(err, 'ENGINE_FAILURE')) {
@@ -358,6 +404,29 @@ export class DynamicBatcher {
       this.#inFlight--;
       this.#notifyIfIdle();
     });
+  }
+
+  /** Counts a finished batch: the drain rate, the fair-share charge and the batch metrics. */
+  #record(batchRows: number, res: EngineRunResult, doneAt: number): void {
+    const m = this.#metrics;
+    this.#rate.recordBatch(batchRows, res.computeUs / 1000, doneAt, this.#queuedRows > 0);
+    this.#handle.charge(res.computeUs / 1000);
+    m.executions.inc();
+    m.inferenceRows.inc(batchRows);
+    m.batchSize.observe(batchRows);
+    m.computeDuration.observe(res.computeUs / 1e6);
+  }
+
+  /** One request's rows [row, row+rows) of a batch result (the whole outputs when it ran alone). */
+  #share(res: EngineRunResult, batchRows: number, row: number, rows: number, alone: boolean, queueUs: number): BatchResult {
+    const outputs: Record<string, HostTensor> = {};
+    for (const name in res.outputs) {
+      const t = res.outputs[name] as HostTensor;
+      if (t.shape[0] !== batchRows) throw new InferenceError('ENGINE_FAILURE', `output ${name} has ${t.shape[0]} rows for a batch of ${batchRows}`);
+      outputs[name] = alone ? t : sliceRows(t, row, rows);
+    }
+    this.#metrics.queueDuration.observe(queueUs / 1e6);
+    return { outputs, queueUs, computeUs: res.computeUs, batchSize: batchRows };
   }
 
   #notifyIfIdle(): void {

@@ -35,6 +35,11 @@ export interface InferenceEngine {
    * input buffers over (they are detached afterwards); otherwise they are copied once.
    */
   run(key: string, inputs: NamedTensors, transferInputs?: boolean): Promise<EngineRunResult>;
+  /**
+   * Runs one batch synchronously when the variant's free slot can do that (a tiny variant on the main thread);
+   * undefined when it cannot, and then nothing ran. Throws an InferenceError when the run itself failed.
+   */
+  runNow?(key: string, inputs: NamedTensors): EngineRunResult | undefined;
   /** Slots free to start a batch of variant `key` now (workers, or the main-thread slot of a tiny variant). */
   idleSlots(key: string): number;
   /** Batches of variant `key` that can run at once. */

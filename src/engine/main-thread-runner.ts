@@ -10,10 +10,14 @@ import type ort from 'onnxruntime-node';
 import type { NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult } from './inference-engine.js';
 import { createSession, fromOrtTensor, toFeeds, type OrtSessionSettings } from './ort-session.js';
+import { createSyncSession, type SyncSession } from './sync-session.js';
+
+/** A main-thread session: the synchronous native one when available, else the public API's. */
+type MainSession = { readonly sync: SyncSession } | { readonly session: ort.InferenceSession };
 
 /** Main-thread sessions, one run at a time. */
 export class MainThreadRunner {
-  readonly #sessions = new Map<string, ort.InferenceSession>();
+  readonly #sessions = new Map<string, MainSession>();
   #busy = false;
 
   /** Whether `key` runs here. */
@@ -33,34 +37,55 @@ export class MainThreadRunner {
 
   /** Creates a CPU session with one intra-op thread (a tiny model gains nothing from more). */
   async load(key: string, modelPath: string, settings: OrtSessionSettings): Promise<void> {
-    const { session } = await createSession(modelPath, { ...settings, provider: 'cpu', intraOpThreads: 1 });
-    await this.#sessions.get(key)?.release();
-    this.#sessions.set(key, session);
+    const one = { ...settings, provider: 'cpu' as const, intraOpThreads: 1 };
+    const sync = createSyncSession(modelPath, one);
+    const next: MainSession = sync ? { sync } : { session: (await createSession(modelPath, one)).session };
+    await this.#release(this.#sessions.get(key));
+    this.#sessions.set(key, next);
+  }
+
+  /** Runs one batch synchronously when `key` has a synchronous session and the slot is free; else undefined. */
+  runNow(key: string, inputs: NamedTensors): EngineRunResult | undefined {
+    const s = this.#sessions.get(key);
+    if (!s || !('sync' in s) || this.#busy) return undefined;
+    const feeds = toFeeds(inputs);
+    const start = performance.now();
+    const results = s.sync.run(feeds);
+    const computeUs = Math.round((performance.now() - start) * 1000);
+    const outputs: Record<string, ReturnType<typeof fromOrtTensor>> = {};
+    for (const name in results) outputs[name] = fromOrtTensor(results[name] as ort.Tensor);
+    return { outputs, computeUs };
   }
 
   /** Runs one batch; the caller made sure the slot was free. */
   async run(key: string, inputs: NamedTensors): Promise<EngineRunResult> {
-    const session = this.#sessions.get(key);
-    if (!session) throw new Error(`variant ${key} is not loaded on the main thread`);
+    const s = this.#sessions.get(key);
+    if (!s) throw new Error(`variant ${key} is not loaded on the main thread`);
+    if ('sync' in s) return this.runNow(key, inputs) as EngineRunResult;
     this.#busy = true;
     try {
       const feeds = toFeeds(inputs);
       const start = performance.now();
-      const results = await session.run(feeds);
+      const results = await s.session.run(feeds);
       const computeUs = Math.round((performance.now() - start) * 1000);
       const outputs: Record<string, ReturnType<typeof fromOrtTensor>> = {};
-      for (const [name, t] of Object.entries(results)) outputs[name] = fromOrtTensor(t);
+      for (const name in results) outputs[name] = fromOrtTensor(results[name] as ort.Tensor);
       return { outputs, computeUs };
     } finally {
       this.#busy = false;
     }
   }
 
+  async #release(s: MainSession | undefined): Promise<void> {
+    if (!s) return;
+    if ('sync' in s) s.sync.release(); else await s.session.release();
+  }
+
   /** Releases a variant's session. */
   async unload(key: string): Promise<void> {
     const s = this.#sessions.get(key);
     this.#sessions.delete(key);
-    await s?.release();
+    await this.#release(s);
   }
 
   /** Releases every session. */

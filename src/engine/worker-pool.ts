@@ -17,6 +17,11 @@ import { MainThreadRunner } from './main-thread-runner.js';
 
 const log = moduleLogger('engine');
 
+/** What a caller hears when ONNX Runtime failed a batch: ORT's message names graph nodes and paths, so it goes to the log only. */
+function engineFailure(key: string): InferenceError {
+  return new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${key}; the inputs passed validation, so this is a server-side fault (details are in the server log)`);
+}
+
 /** Pool settings. */
 export interface WorkerPoolOptions {
   readonly workers: number;
@@ -239,12 +244,25 @@ export class WorkerPool implements ModelEngine {
     await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
   }
 
+  runNow(key: string, inputs: NamedTensors): EngineRunResult | undefined {
+    try {
+      return this.#main.runNow(key, inputs);
+    } catch (e) {
+      log.error({ variant: key, err: (e as Error).message }, 'ONNX Runtime failed to run a batch on the main thread');
+      throw engineFailure(key);
+    }
+  }
+
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     if (this.#main.has(key) && !this.#main.busy) {
-      return this.#main.run(key, inputs).catch((e: Error) => {
+      return this.#main.run(key, inputs).then((r) => {
+        this.#notifyIdle();
+        return r;
+      }, (e: Error) => {
+        this.#notifyIdle();
         log.error({ variant: key, err: e.message }, 'ONNX Runtime failed to run a batch on the main thread');
-        throw new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${key}; the inputs passed validation, so this is a server-side fault (details are in the server log)`);
-      }).finally(() => this.#notifyIdle());
+        throw engineFailure(key);
+      });
     }
     if (this.#wide.has(key) && this.#allIdle() && this.#wideHelps(key, rowsOf(inputs))) {
       // Every worker is idle: borrow their cores for this batch (none starts work until it is done).
@@ -370,7 +388,7 @@ export class WorkerPool implements ModelEngine {
         } else if (reply.type === 'error') {
           // ONNX Runtime's message names graph nodes and file paths: it goes to the log, never to a caller.
           log.error({ variant: job.key, err: reply.message }, 'ONNX Runtime failed to run a batch');
-          job.reject(new InferenceError('ENGINE_FAILURE', `the engine failed to run this batch of ${job.key.replace(WIDE, '')}; the inputs passed validation, so this is a server-side fault (details are in the server log)`));
+          job.reject(engineFailure(job.key.replace(WIDE, '')));
         } else {
           job.reject(new InferenceError('ENGINE_FAILURE', `unexpected worker reply ${reply.type}`));
         }

@@ -57,7 +57,7 @@ export class Predictor {
   /** Answers one request: resolve the model, validate, answer cached rows, compute the missing ones, store them. */
   async predict(call: PredictCall): Promise<PredictAnswer> {
     if (!call.model) throw new InferenceError('INVALID_REQUEST', 'field "model" is required');
-    const resolved = await this.#repo.resolve(call.model, call.version, call.variant);
+    const resolved = this.#repo.resolveReady(call.model, call.version, call.variant) ?? await this.#repo.resolve(call.model, call.version, call.variant);
     const cfg = resolved.config;
     const rows = validateInputs(cfg, call.inputs, resolved.ranges);
     const outputNames = resolveOutputs(cfg, call.outputs);

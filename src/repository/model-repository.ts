@@ -48,6 +48,8 @@ interface ModelEntry {
   config: ModelConfig | undefined;
   configError: string | undefined;
   versions: Map<string, VersionEntry>;
+  /** The highest version (read once: the versions of an entry never change; a reload replaces the entry). */
+  latest: string | undefined;
   /** Where the config came from: `config.json`, or what auto-complete read from which ONNX file. */
   configSource: string;
 }
@@ -136,14 +138,15 @@ export class ModelRepository {
   }
 
   #readEntry(name: string, dir: string): ModelEntry {
-    const entry: ModelEntry = { name, dir, config: undefined, configError: undefined, versions: new Map(), configSource: 'config.json' };
+    const entry: ModelEntry = { name, dir, config: undefined, configError: undefined, versions: new Map(), latest: undefined, configSource: 'config.json' };
     for (const v of readdirSync(dir).sort(compareVersions)) {
       const vdir = path.join(dir, v);
       if (!statSync(vdir).isDirectory() || !existsSync(path.join(vdir, VARIANT_FILES.fp32))) continue;
       entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {} });
     }
+    entry.latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
     try {
-      const latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
+      const latest = entry.latest;
       const found = modelConfigFor(entry.name, entry.dir, latest, (f: string) => this.#rel(f));
       entry.config = found.config;
       entry.configSource = found.source;
@@ -180,7 +183,7 @@ export class ModelRepository {
 
   #version(m: ModelEntry, version: string | undefined): VersionEntry {
     if (m.versions.size === 0) throw new InferenceError('MODEL_NOT_READY', `model "${m.name}" has no version directory with a model.onnx${m.configError ? `; ${m.configError}` : ''}`);
-    const key = version || [...m.versions.keys()].sort(compareVersions).at(-1) as string;
+    const key = version || m.latest as string;
     const v = m.versions.get(key);
     if (!v) throw new InferenceError('VERSION_NOT_FOUND', `model "${m.name}" has no version "${version}"; versions: ${[...m.versions.keys()].join(', ')}`);
     return v;
@@ -315,6 +318,19 @@ export class ModelRepository {
     for (const m of ranked) {
       try { await this.load(m.name); } catch { /* recorded as FAILED; other models keep loading */ }
     }
+  }
+
+  /**
+   * The batcher for a request when its version is READY, without a promise (the per-call path of a loaded
+   * model stays synchronous); undefined when it must load first (then use `resolve`).
+   */
+  resolveReady(name: string, version: string | undefined, requested: VariantRequest): ResolvedModel | undefined {
+    const m = this.#model(name);
+    const v = this.#version(m, version);
+    if (v.state !== 'READY' || m.configError || !m.config) return undefined;
+    const variant = this.#pickVariant(m.name, m.config, v, requested);
+    const batcher = v.batchers.get(variant);
+    return batcher ? { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges } : undefined;
   }
 
   /** Finds (loading on first use) the batcher for a request. */

@@ -5,6 +5,7 @@ import { ReflectionService } from '@grpc/reflection';
 import type { ServiceConfig } from '../config/service-config.js';
 import { loadPackageDefinition, reflectionPackageDefinition } from '../proto/hub-proto.js';
 import { oipReflectionDefinition } from '../kserve/index.js';
+import { encodePredictResponse } from './predict-response-encoder.js';
 
 /** Server credentials from the TLS settings: insecure when no certificate is configured. */
 export function serverCredentials(tls: ServiceConfig['tls']): grpc.ServerCredentials {
@@ -24,7 +25,10 @@ export function inferenceServiceDefinition(): grpc.ServiceDefinition {
   const pkg = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as {
     hub: { inference: { v1: { InferenceService: { service: grpc.ServiceDefinition } } } };
   };
-  return pkg.hub.inference.v1.InferenceService.service;
+  const service = pkg.hub.inference.v1.InferenceService.service;
+  const predict = service['Predict'] as grpc.MethodDefinition<unknown, object>;
+  // Predict answers through its own encoder (no fromObject pass; see predict-response-encoder.ts).
+  return { ...service, Predict: { ...predict, responseSerialize: encodePredictResponse } };
 }
 
 /**
