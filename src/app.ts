@@ -68,7 +68,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const provider = resolveExecutionProvider(config.executionProvider);
   const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' }, inlineMaxComputeUs: config.inlineMaxComputeUs, idleIntraOpThreads: config.idleIntraOpThreads });
   const scheduler = new BatchScheduler(engine);
-  const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching });
+  const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching, inlineMaxComputeUs: config.inlineMaxComputeUs });
   repository.scan();
   // No L1 (l1MaxEntries 0) and no Redis means no cache at all: skip key hashing entirely.
   const cache: PredictionCache | undefined = config.cache.l1MaxEntries > 0 || config.redisUrl ? createPredictionCache(config) : undefined;

@@ -42,6 +42,16 @@ export interface DynamicBatcherOptions {
   readonly variant: string;
   readonly policy: BatchingPolicy;
   readonly maxBatchSize: number;
+  /**
+   * The largest batch built from several requests (the warm-up profile's choice: past it rows/s stops rising);
+   * default maxBatchSize. A single request larger than it still runs whole.
+   */
+  readonly batchCap?: number;
+  /**
+   * Triton's preferred_batch_size: when the rows waiting reach one of these sizes, a batch of the largest
+   * reachable one leaves (the rest wait for the next free slot).
+   */
+  readonly preferredBatchSizes?: readonly number[];
   readonly maxQueueDelayMs: number;
   /** Maximum rows waiting (not yet running); beyond it submissions fail with QUEUE_FULL. */
   readonly maxQueueSize: number;
@@ -163,26 +173,9 @@ export class DynamicBatcher {
     if (this.#queue.length === 0 && this.#o.policy !== 'window' && !this.#closed && this.#engine.idleSlots(this.#o.key) > 0) {
       // The fast path of an idle engine: nothing is waiting, so this request starts now, alone, without
       // passing through the queue (no abort listener either: a running request is computed to the end).
-      // A tiny variant on the main thread runs right here, synchronously.
       if (expired(sub, this.#finishAt(Date.now(), sub.rows))) {
         metrics.dropped.inc({ model: this.#o.model, reason: 'deadline' });
         return Promise.reject(this.#wouldMissError());
-      }
-      const arrival = performance.now();
-      let res: EngineRunResult | undefined;
-      try {
-        res = this.#engine.runNow?.(this.#o.key, sub.inputs);
-      } catch (e) {
-        return Promise.reject(e as Error);
-      }
-      if (res) {
-        const doneAt = performance.now();
-        this.#record(sub.rows, res, doneAt);
-        try {
-          return Promise.resolve(this.#share(res, sub.rows, 0, sub.rows, true, Math.max(0, Math.round((doneAt - arrival) * 1000) - res.computeUs)));
-        } catch (e) {
-          return Promise.reject(e as Error);
-        }
       }
       return new Promise<BatchResult>((resolve, reject) => {
         this.#run([{ sub, shapeKey: '', arrival: performance.now(), resolve, reject, cleanup: noop, solo: false }]);
@@ -262,7 +255,8 @@ export class DynamicBatcher {
         continue;
       }
       if (this.#o.policy === 'window') {
-        const full = this.#rowsReady(head.shapeKey) >= this.#o.maxBatchSize;
+        const cap = Math.min(this.#o.batchCap ?? this.#o.maxBatchSize, this.#o.maxBatchSize);
+        const full = this.#rowsReady(head.shapeKey, cap) >= cap;
         if (!full && now - head.arrival < this.#o.maxQueueDelayMs) break;
       }
       this.#dispatch(this.#take());
@@ -270,34 +264,48 @@ export class DynamicBatcher {
     this.#armTimer(now);
   }
 
-  /** Rows of the given shape waiting, capped at the first entry that would overflow a batch. */
-  #rowsReady(shapeKey: string): number {
+  /** Rows of the given shape waiting, capped at the first entry that would overflow a batch of `limit` rows. */
+  #rowsReady(shapeKey: string, limit = this.#o.maxBatchSize): number {
     let rows = 0;
     for (const e of this.#queue) {
       if (e.shapeKey !== shapeKey || e.solo) continue;
-      if (rows + e.sub.rows > this.#o.maxBatchSize) return this.#o.maxBatchSize;
+      if (rows + e.sub.rows > limit) return limit;
       rows += e.sub.rows;
     }
     return rows;
   }
 
-  /** Removes the head and every later entry of the same shape that fits into one batch. */
+  /**
+   * Removes the head and every later entry of the same shape that fits into one batch of at most the batch cap
+   * (the head always goes, whatever its size), stopping at the largest preferred size the waiting rows reach.
+   */
   #take(): Entry[] {
     const head = this.#queue[0] as Entry;
+    const limit = Math.max(head.sub.rows, this.#batchLimit(head.shapeKey));
     const picked: Entry[] = [];
     let rows = 0;
     for (let i = 0; i < this.#queue.length;) {
       const e = this.#queue[i] as Entry;
-      if (e.shapeKey === head.shapeKey && !e.solo && rows + e.sub.rows <= this.#o.maxBatchSize) {
+      if (e.shapeKey === head.shapeKey && !e.solo && rows + e.sub.rows <= limit) {
         picked.push(e);
         rows += e.sub.rows;
         this.#queue.splice(i, 1);
       } else {
         i++;
       }
-      if (rows === this.#o.maxBatchSize) break;
+      if (rows === limit) break;
     }
     return picked;
+  }
+
+  /** Rows the next batch of this shape may take: the cap, lowered to the largest preferred size that is reachable. */
+  #batchLimit(shapeKey: string): number {
+    const cap = Math.min(this.#o.batchCap ?? this.#o.maxBatchSize, this.#o.maxBatchSize);
+    const preferred = this.#o.preferredBatchSizes ?? [];
+    if (preferred.length === 0) return cap;
+    const waiting = this.#rowsReady(shapeKey, cap);
+    const reachable = preferred.filter((p) => p <= waiting && p <= cap);
+    return reachable.length > 0 ? Math.max(...reachable) : cap;
   }
 
   #armTimer(now: number): void {

@@ -35,11 +35,6 @@ export interface InferenceEngine {
    * input buffers over (they are detached afterwards); otherwise they are copied once.
    */
   run(key: string, inputs: NamedTensors, transferInputs?: boolean): Promise<EngineRunResult>;
-  /**
-   * Runs one batch synchronously when the variant's free slot can do that (a tiny variant on the main thread);
-   * undefined when it cannot, and then nothing ran. Throws an InferenceError when the run itself failed.
-   */
-  runNow?(key: string, inputs: NamedTensors): EngineRunResult | undefined;
   /** Slots free to start a batch of variant `key` now (workers, or the main-thread slot of a tiny variant). */
   idleSlots(key: string): number;
   /** Batches of variant `key` that can run at once. */
@@ -59,8 +54,14 @@ export interface ModelEngine extends InferenceEngine {
   load(spec: VariantLoadSpec): Promise<LoadedVariantInfo>;
   /** Releases a variant everywhere. */
   unload(key: string): Promise<void>;
-  /** Runs a batch on one specific worker (warm-up must touch every worker's session). */
-  runOn(workerIndex: number, key: string, inputs: NamedTensors): Promise<EngineRunResult>;
+  /** Runs a batch on one specific worker (warm-up must touch every worker's session); `wide`: worker 0's wide session. */
+  runOn(workerIndex: number, key: string, inputs: NamedTensors, wide?: boolean): Promise<EngineRunResult>;
+  /** Whether the variant has a wide (all-core) session to profile. */
+  hasWide?(key: string): boolean;
+  /** Sizes (of all profiled `sizes`) at which a lone batch uses the wide session when every worker is idle. */
+  useWideAt?(key: string, sizes: readonly number[], helps: readonly number[]): void;
+  /** Moves a variant's batches to the main thread; false when it cannot. */
+  placeOnMainThread?(key: string): Promise<boolean>;
   /** Where the variant's batches run now (`main-thread`, `workers`, ...), for metadata. */
   dispatchPath(key: string): string;
 }

@@ -27,8 +27,8 @@ export interface WorkerPoolOptions {
   readonly workers: number;
   readonly session: WorkerSessionOptions;
   /**
-   * A CPU variant whose first INLINE_SAMPLE_RUNS warm batches (warm-up included, every batch size) all computed
-   * within this many microseconds moves to the main thread; 0 keeps every variant on the workers.
+   * Kept for the composition root's wiring: the bound (us) under which the repository's warm-up profile moves a
+   * CPU variant to the main thread (see model-profile.ts). The pool itself no longer decides.
    */
   readonly inlineMaxComputeUs?: number;
   /**
@@ -42,26 +42,6 @@ export interface WorkerPoolOptions {
 
 /** Key suffix of a variant's wide session. */
 const WIDE = '#wide';
-/** The wide session serves only when it took less than this fraction of the narrow session's time... */
-const WIDE_MIN_GAIN = 0.8;
-/**
- * ...and only batches that take at least this long (us) on one thread: below it a thread pool's fork and
- * join cost about what they save, and one timing cannot tell the two apart (measured: lead-scoring batch 1
- * ~80 us narrow vs ~75 us wide, swinging 2x run to run; lead-intent 4.5 ms vs 2.8 ms).
- */
-const WIDE_MIN_BATCH_US = 1000;
-
-/** Warm batches measured before deciding whether a variant is tiny enough for the main thread. */
-const INLINE_SAMPLE_RUNS = 6;
-
-interface InlineProbe {
-  /** Workers that ran the variant once already: each worker's first run is a cold start and not counted. */
-  readonly warmWorkers: Set<number>;
-  runs: number;
-  maxUs: number;
-  decided: boolean;
-}
-
 interface Job {
   readonly key: string;
   readonly inputs: TransferTensor[];
@@ -123,11 +103,10 @@ export class WorkerPool implements ModelEngine {
   #fallbackLogged = false;
   readonly #script: string;
   readonly #main = new MainThreadRunner();
-  readonly #probes = new Map<string, InlineProbe>();
   /** Variants with a wide session in worker 0. */
   readonly #wide = new Set<string>();
-  /** Warm-up timings of each wide variant by batch rows: the narrow and the wide session on the same batch (us). */
-  readonly #wideTrials = new Map<string, Map<number, { narrowUs: number; wideUs: number }>>();
+  /** Batch sizes (rows) at which the profile measured the wide session faster, per variant (useWideFrom). */
+  readonly #wideSizes = new Map<string, { readonly sizes: readonly number[]; readonly helps: ReadonlySet<number> }>();
   /** True while a wide run has borrowed every worker. */
   #lent = false;
 
@@ -236,21 +215,11 @@ export class WorkerPool implements ModelEngine {
 
   /** Releases a variant's sessions in every worker. */
   async unload(key: string): Promise<void> {
-    this.#wideTrials.delete(key);
+    this.#wideSizes.delete(key);
     if (this.#wide.delete(key) && this.#slots[0]) await this.#send(this.#slots[0], { type: 'unload', id: this.#nextId++, key: key + WIDE }).catch(() => undefined);
     this.#variants.delete(key);
-    this.#probes.delete(key);
     await this.#main.unload(key);
     await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
-  }
-
-  runNow(key: string, inputs: NamedTensors): EngineRunResult | undefined {
-    try {
-      return this.#main.runNow(key, inputs);
-    } catch (e) {
-      log.error({ variant: key, err: (e as Error).message }, 'ONNX Runtime failed to run a batch on the main thread');
-      throw engineFailure(key);
-    }
   }
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
@@ -267,27 +236,50 @@ export class WorkerPool implements ModelEngine {
     if (this.#wide.has(key) && this.#allIdle() && this.#wideHelps(key, rowsOf(inputs))) {
       // Every worker is idle: borrow their cores for this batch (none starts work until it is done).
       this.#lent = true;
-      return this.#enqueue(key + WIDE, inputs, 0, transferInputs).finally(() => {
-        this.#lent = false;
-        this.#startQueued();
-        this.#notifyIdle();
-      });
+      // The cores are given back before the caller hears the answer (so it sees the pool idle again).
+      const giveBack = (): void => { this.#lent = false; this.#startQueued(); this.#notifyIdle(); };
+      return this.#enqueue(key + WIDE, inputs, 0, transferInputs).then((r) => { giveBack(); return r; }, (e: unknown) => { giveBack(); throw e; });
     }
     return this.#enqueue(key, inputs, undefined, transferInputs);
   }
 
-  /**
-   * Whether the wide session is measurably faster for this variant (warm-up ran both on the same batches):
-   * on a tiny model, handing work to a thread pool costs more than it saves.
-   */
+  /** Whether the profile measured the wide session faster at the largest profiled size not above `rows`. */
   #wideHelps(key: string, rows: number): boolean {
-    const trials = this.#wideTrials.get(key);
-    if (!trials || trials.size === 0) return false;
-    // The timing at the largest warm-up size not above this batch (else the smallest measured).
-    const sizes = [...trials.keys()].sort((a, b) => a - b);
-    const size = sizes.filter((b) => b <= rows).at(-1) ?? (sizes[0] as number);
-    const t = trials.get(size) as { narrowUs: number; wideUs: number };
-    return t.narrowUs >= WIDE_MIN_BATCH_US && t.wideUs < WIDE_MIN_GAIN * t.narrowUs;
+    const w = this.#wideSizes.get(key);
+    if (!w || w.sizes.length === 0) return false;
+    const size = w.sizes.filter((b) => b <= rows).at(-1) ?? (w.sizes[0] as number);
+    return w.helps.has(size);
+  }
+
+  /**
+   * Tells the pool at which profiled batch sizes the variant's wide session was faster (model-profile.ts
+   * decides; `sizes` are all the sizes it measured). A lone batch that finds every worker idle then uses it.
+   */
+  useWideAt(key: string, sizes: readonly number[], helps: readonly number[]): void {
+    if (!this.#wide.has(key)) return;
+    this.#wideSizes.set(key, { sizes: [...sizes].sort((a, b) => a - b), helps: new Set(helps) });
+  }
+
+  /** Whether the variant has a wide session to profile (worker 0, idleIntraOpThreads). */
+  hasWide(key: string): boolean {
+    return this.#wide.has(key);
+  }
+
+  /**
+   * Moves a CPU variant's batches to the main thread (the profile found every useful batch tiny). Resolves
+   * false when it cannot (not CPU, or the session could not be created; the variant stays on the workers).
+   */
+  async placeOnMainThread(key: string): Promise<boolean> {
+    const spec = this.#variants.get(key);
+    if (!spec || this.#options.session.provider !== 'cpu') return false;
+    try {
+      await this.#main.load(key, spec.modelPath, this.#options.session);
+    } catch (e) {
+      log.warn({ variant: key, err: (e as Error).message }, 'could not create a main-thread session; the variant stays on the workers');
+      return false;
+    }
+    if (!this.#variants.has(key)) { await this.#main.unload(key); return false; }
+    return true;
   }
 
   #allIdle(): boolean {
@@ -300,8 +292,9 @@ export class WorkerPool implements ModelEngine {
    */
   dispatchPath(key: string): string {
     if (this.#main.has(key)) return 'main-thread';
-    const sizes = [...(this.#wideTrials.get(key)?.keys() ?? [])].filter((b) => this.#wideHelps(key, b));
-    return sizes.length > 0 ? `workers, wide when idle (batches of ${sizes.join('/')}+ rows)` : 'workers';
+    const w = this.#wideSizes.get(key);
+    const sizes = w ? w.sizes.filter((b) => w.helps.has(b)) : [];
+    return sizes.length > 0 ? `workers, wide when idle (batches of ${sizes.join('/')} rows)` : 'workers';
   }
 
   /** Whether a lone batch of `rows` rows of this variant would run on the wide session (tests, metadata). */
@@ -309,46 +302,13 @@ export class WorkerPool implements ModelEngine {
     return this.#wide.has(key) && this.#wideHelps(key, rows);
   }
 
-  /** Feeds the measurement that may move a tiny variant to the main thread. */
-  #observe(key: string, worker: number, computeUs: number): void {
-    const limit = this.#options.inlineMaxComputeUs ?? 0;
-    if (limit <= 0 || this.#options.session.provider !== 'cpu') return;
-    let p = this.#probes.get(key);
-    if (!p) { p = { warmWorkers: new Set(), runs: 0, maxUs: 0, decided: false }; this.#probes.set(key, p); }
-    if (p.decided) return;
-    if (!p.warmWorkers.has(worker)) { p.warmWorkers.add(worker); return; }
-    p.runs += 1;
-    p.maxUs = Math.max(p.maxUs, computeUs);
-    if (p.runs < INLINE_SAMPLE_RUNS) return;
-    p.decided = true;
-    const spec = this.#variants.get(key);
-    if (p.maxUs > limit || !spec) return;
-    const maxUs = p.maxUs;
-    void this.#main.load(key, spec.modelPath, this.#options.session).then(
-      () => {
-        if (!this.#variants.has(key)) { void this.#main.unload(key); return; }
-        log.info({ variant: key, maxComputeUs: maxUs, limitUs: limit }, 'tiny variant: batches now run on the main thread (no worker hop)');
-      },
-      (e: Error) => log.warn({ variant: key, err: e.message }, 'could not create a main-thread session; the variant stays on the workers'),
-    );
-  }
-
-  /** Runs on one specific worker (warm-up must touch every worker's session). */
-  runOn(workerIndex: number, key: string, inputs: NamedTensors): Promise<EngineRunResult> {
-    const run = this.#enqueue(key, inputs, workerIndex, false);
-    // Warm-up reaches the wide session of worker 0 too, so the first idle-time request pays no first-run cost.
-    if (workerIndex !== 0 || !this.#wide.has(key)) return run;
-    // Each session runs the batch twice; the second (warm) runs decide whether the wide session serves it.
-    const wideKey = key + WIDE;
-    return run.then(async (narrowCold) => {
-      await this.#enqueue(wideKey, inputs, 0, false);
-      const narrow = await this.#enqueue(key, inputs, 0, false);
-      const wide = await this.#enqueue(wideKey, inputs, 0, false);
-      const trials = this.#wideTrials.get(key) ?? new Map<number, { narrowUs: number; wideUs: number }>();
-      trials.set(rowsOf(inputs), { narrowUs: narrow.computeUs, wideUs: wide.computeUs });
-      this.#wideTrials.set(key, trials);
-      return narrowCold;
-    });
+  /**
+   * Runs on one specific worker (warm-up must touch every worker's session); `wide` runs worker 0's wide
+   * session instead (the profile times both).
+   */
+  runOn(workerIndex: number, key: string, inputs: NamedTensors, wide = false): Promise<EngineRunResult> {
+    if (wide) return this.#wide.has(key) ? this.#enqueue(key + WIDE, inputs, 0, false) : Promise.reject(new Error(`${key} has no wide session`));
+    return this.#enqueue(key, inputs, workerIndex, false);
   }
 
   #enqueue(key: string, inputs: NamedTensors, workerIndex: number | undefined, owned: boolean): Promise<EngineRunResult> {
@@ -379,7 +339,6 @@ export class WorkerPool implements ModelEngine {
     this.#send(slot, { type: 'run', id, key: job.key, inputs: job.inputs }, job.inputs.map((w) => w.buffer)).then(
       (reply) => {
         if (reply.type === 'result') {
-          if (!job.key.endsWith(WIDE)) this.#observe(job.key, slot.index, reply.computeUs);
           const outputs: Record<string, HostTensor> = {};
           for (const o of reply.outputs) {
             outputs[o.name] = { dtype: o.dtype as DType, shape: o.shape, data: new Uint8Array(o.buffer, o.byteOffset, o.byteLength) };

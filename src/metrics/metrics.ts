@@ -88,6 +88,14 @@ export const metrics = {
     name: 'hub_model_warmup_seconds', help: 'Time to warm a model variant on its batch-size buckets',
     labelNames: ['model', 'version', 'variant'] as const, registers: [registry],
   }),
+  profileRowsPerSecond: new Gauge({
+    name: 'hub_profile_rows_per_second', help: 'Rows per second of a model variant at a batch size, measured by the warm-up profile on this host',
+    labelNames: ['model', 'variant', 'batch_size'] as const, registers: [registry],
+  }),
+  batchCap: new Gauge({
+    name: 'hub_batch_cap_rows', help: 'Largest batch the batcher builds for a model variant, chosen from its warm-up profile',
+    labelNames: ['model', 'variant'] as const, registers: [registry],
+  }),
   modelsLoaded: new Gauge({
     name: 'hub_models_loaded', help: 'Model variants loaded and ready', registers: [registry],
   }),

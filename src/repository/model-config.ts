@@ -63,6 +63,8 @@ export const ModelConfigSchema = z.object({
     preferredBatchSizes: z.array(z.number().int().min(1)).default([]),
     maxQueueSize: z.number().int().min(1).default(MODEL_DEFAULTS.dynamicBatching.maxQueueSize),
     defaultTimeoutMs: z.number().int().min(0).default(MODEL_DEFAULTS.dynamicBatching.defaultTimeoutMs),
+    // A latency target for this model: the warm-up profile caps the batch so one batch computes within half of it.
+    targetP95Ms: z.number().positive().max(600_000).optional(),
   }).strict().prefault({}),
   variants: z.object({
     default: z.enum(['auto', 'fp32', 'int8', 'fp16']).default('auto'),

@@ -19,6 +19,7 @@ import { compareVersions, CONFIG_FILE, VARIANT_FILES, variantFiles, type Variant
 import { checkSignature } from './signature-check.js';
 import { autoVariant, servesOn } from './variant-policy.js';
 import { sampleInputs } from './sample-inputs.js';
+import { profileModel, type ModelProfile } from './model-profile.js';
 import { validRanges, type InputRange } from './input-ranges.js';
 
 const log = moduleLogger('repository');
@@ -40,6 +41,8 @@ interface VersionEntry {
   provider: string;
   /** Valid ranges of integer inputs (config, else inferred from the graph at load). */
   ranges: Readonly<Record<string, InputRange>>;
+  /** The warm-up profile of the loaded variants and the decisions taken from it. */
+  profile: ModelProfile | undefined;
 }
 
 interface ModelEntry {
@@ -88,6 +91,8 @@ export interface ModelDetails extends ModelSummary {
   readonly ranges: Readonly<Record<string, InputRange>>;
   /** Where each loaded variant's batches run ('main-thread' for tiny ones, else 'workers'). */
   readonly dispatch: Readonly<Partial<Record<VariantName, string>>>;
+  /** The warm-up profile, once loaded. */
+  readonly profile: ModelProfile | undefined;
 }
 
 /** Repository settings. */
@@ -99,6 +104,8 @@ export interface ModelRepositoryOptions {
   readonly provider: 'cpu' | 'cuda';
   /** Overrides every model's batching policy (HUB_BATCHING). */
   readonly batching: BatchingPolicy | undefined;
+  /** A CPU variant whose profiled batch at its cap computes within this (us) runs on the main thread; 0 never. */
+  readonly inlineMaxComputeUs?: number;
 }
 
 /** Whether a folder is shaped like a model: a config.json or at least one (version) directory. */
@@ -142,7 +149,7 @@ export class ModelRepository {
     for (const v of readdirSync(dir).sort(compareVersions)) {
       const vdir = path.join(dir, v);
       if (!statSync(vdir).isDirectory() || !existsSync(path.join(vdir, VARIANT_FILES.fp32))) continue;
-      entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {} });
+      entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {}, profile: undefined });
     }
     entry.latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
     try {
@@ -215,6 +222,7 @@ export class ModelRepository {
       v.ranges = validRanges(cfg, fp32, { model: this.#rel(fp32), config: this.#rel(path.join(path.dirname(v.dir), CONFIG_FILE)) });
       // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback INT8 becomes
       // servable and is loaded too; on a real GPU it is skipped (variant-policy.ts).
+      const loaded: { variant: VariantName; key: string }[] = [];
       for (const f of variantFiles(v.dir).filter((x) => x.usable)) {
         if (!servesOn(f.variant, v.provider)) continue;
         const key = `${name}/${v.version}/${f.variant}`;
@@ -224,18 +232,39 @@ export class ModelRepository {
         checkSignature(cfg, info, this.#rel(f.path));
         v.provider = info.provider;
         metrics.modelLoadSeconds.set({ model: name, version: v.version, variant: f.variant }, (performance.now() - t0) / 1000);
-        const t1 = performance.now();
-        await this.#warm(cfg, key, v.ranges);
-        metrics.modelWarmupSeconds.set({ model: name, version: v.version, variant: f.variant }, (performance.now() - t1) / 1000);
-        v.batchers.set(f.variant, new DynamicBatcher({
-          key, model: name, variant: f.variant,
+        loaded.push({ variant: f.variant, key });
+      }
+      // Warm-up is the profile: every variant timed here, interleaved, and the serving decisions taken from it.
+      const profile = await profileModel(this.#o.engine, {
+        variants: loaded, sizes: warmupBatchSizes(cfg), maxBatchSize: cfg.maxBatchSize,
+        sample: (rows) => sampleInputs(cfg, rows, 1000 + rows, v.ranges),
+        targetP95Ms: cfg.dynamicBatching.targetP95Ms, inlineMaxComputeUs: this.#o.inlineMaxComputeUs ?? 0,
+        coldRuns: cfg.warmup.iterations, provider: v.provider, fallbackAuto: autoVariant(new Set(loaded.map((l) => l.variant)), v.provider),
+      });
+      for (const p of profile.variants) {
+        const key = `${name}/${v.version}/${p.variant}`;
+        const inline = p.inline && (await this.#o.engine.placeOnMainThread?.(key)) === true;
+        this.#o.engine.useWideAt?.(key, p.points.map((x) => x.batch), p.wideAt);
+        metrics.modelWarmupSeconds.set({ model: name, version: v.version, variant: p.variant }, profile.warmupMs / 1000);
+        metrics.batchCap.set({ model: name, variant: p.variant }, p.batchCap);
+        for (const x of p.points) metrics.profileRowsPerSecond.set({ model: name, variant: p.variant, batch_size: String(x.batch) }, x.rowsPerSecond);
+        v.batchers.set(p.variant, new DynamicBatcher({
+          key, model: name, variant: p.variant,
           policy: this.#o.batching ?? 'adaptive',
           maxBatchSize: cfg.maxBatchSize,
+          batchCap: p.batchCap,
+          preferredBatchSizes: cfg.dynamicBatching.preferredBatchSizes,
           maxQueueDelayMs: cfg.dynamicBatching.maxQueueDelayMs,
           maxQueueSize: cfg.dynamicBatching.maxQueueSize,
         }, this.#o.engine, this.#o.scheduler));
-        log.info({ model: name, version: v.version, variant: f.variant, provider: info.provider, loadMs: Math.round(t1 - t0), warmupMs: Math.round(performance.now() - t1) }, 'model variant ready');
+        log.info({
+          model: name, version: v.version, variant: p.variant, provider: v.provider,
+          profile: p.points.map((x) => `b${x.batch}:${Math.round(x.medianUs)}us=${Math.round(x.rowsPerSecond)}/s${x.wideMedianUs !== undefined ? `(wide ${Math.round(x.wideMedianUs)}us)` : ''}`).join(' '),
+          batchCap: p.batchCap, dispatch: this.#o.engine.dispatchPath(key), inline,
+        }, 'model variant ready');
       }
+      v.profile = profile;
+      log.info({ model: name, version: v.version, auto: profile.auto, why: profile.autoReason, warmupMs: profile.warmupMs, rounds: profile.rounds }, 'warm-up profile: AUTO decided');
       this.#setState(name, v, 'READY');
     } catch (e) {
       for (const b of v.batchers.values()) b.close();
@@ -261,16 +290,6 @@ export class ModelRepository {
     return message.split(path.resolve(this.#o.root) + path.sep).join('');
   }
 
-  /** Runs every batch-size bucket on every worker so the first real request pays no first-run cost. */
-  async #warm(cfg: ModelConfig, key: string, ranges: Readonly<Record<string, InputRange>>): Promise<void> {
-    const sizes = warmupBatchSizes(cfg);
-    for (let w = 0; w < this.#o.engine.size; w++) {
-      for (const b of sizes) {
-        for (let i = 0; i < cfg.warmup.iterations; i++) await this.#o.engine.runOn(w, key, sampleInputs(cfg, b, 1000 + b, ranges));
-      }
-    }
-  }
-
   /** Unloads a model version: queued requests finish first. */
   async unload(name: string, version?: string): Promise<void> {
     const m = this.#model(name);
@@ -278,6 +297,7 @@ export class ModelRepository {
     if (v.loading) await v.loading.catch(() => undefined);
     const batchers = [...v.batchers.entries()];
     v.batchers.clear();
+    v.profile = undefined;
     this.#setState(name, v, m.configError ? 'FAILED' : 'UNLOADED', m.configError);
     for (const [variant, b] of batchers) {
       await b.drain();
@@ -349,7 +369,7 @@ export class ModelRepository {
   #pickVariant(name: string, cfg: ModelConfig, v: VersionEntry, requested: VariantRequest): VariantName {
     const loaded = v.batchers;
     const want = requested === 'auto' ? cfg.variants.default : requested;
-    if (want === 'auto') return autoVariant(loaded, v.provider);
+    if (want === 'auto') return v.profile && loaded.has(v.profile.auto) ? v.profile.auto : autoVariant(loaded, v.provider);
     if (loaded.has(want)) return want;
     const file = variantFiles(v.dir).find((f) => f.variant === want);
     const why = !file ? `there is no ${VARIANT_FILES[want]}`
@@ -387,7 +407,7 @@ export class ModelRepository {
     try { defaultVariant = this.#pickVariant(name, m.config, v, 'auto'); } catch { /* not loaded yet */ }
     const dispatch: Partial<Record<VariantName, string>> = {};
     for (const variant of v.batchers.keys()) dispatch[variant] = this.#o.engine.dispatchPath(`${name}/${v.version}/${variant}`);
-    return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider, ranges: v.ranges, dispatch };
+    return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider, ranges: v.ranges, dispatch, profile: v.profile };
   }
 
   /** Finishes every queued and in-flight batch (graceful shutdown). */

@@ -155,6 +155,12 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
         executionProvider: d.provider, configSource: d.configSource,
         inputRanges: Object.entries(d.ranges).map(([input, r]) => ({ input, min: String(r.min), max: String(r.max), source: r.source })),
         dispatchPaths: d.dispatch,
+        profiles: (d.profile?.variants ?? []).map((p) => ({
+          variant: VARIANT_TO_ENUM[p.variant], bestBatchSize: p.bestBatch, bestRowsPerSecond: p.bestRowsPerSecond, batchCap: p.batchCap,
+          dispatchPath: d.dispatch[p.variant] ?? '',
+          points: p.points.map((x) => ({ batchSize: x.batch, medianUs: x.medianUs, rowsPerSecond: x.rowsPerSecond, wideMedianUs: x.wideMedianUs ?? 0 })),
+        })),
+        autoVariantReason: d.profile?.autoReason ?? '', warmupMs: d.profile?.warmupMs ?? 0,
       };
     }),
 

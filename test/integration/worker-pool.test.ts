@@ -48,13 +48,11 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(r.outputs['probability']!.shape).toEqual([1, 1]);
   });
 
-  it('moves a variant whose measured batches are tiny to the main thread, with the same answers', async () => {
-    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, inlineMaxComputeUs: 50_000 });
+  it('moves a variant to the main thread when told to, and runs it there with the same answers', async () => {
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' } });
     await pool.load({ key: 'ls', modelPath: file });
     expect(pool.dispatchPath('ls')).toBe('workers');
-    // Warm-up as the repository runs it: every batch size on every worker.
-    for (let w = 0; w < 2; w++) for (const b of [1, 8, 32, 64]) await pool.runOn(w, 'ls', sampleInputs(cfg, b, b));
-    await new Promise((r) => setTimeout(r, 200)); // the main-thread session is created in the background
+    expect(await pool.placeOnMainThread('ls')).toBe(true);
     expect(pool.dispatchPath('ls')).toBe('main-thread');
     expect(pool.idleSlots('ls')).toBe(1);
     const inputs = sampleInputs(cfg, 5, 9);
@@ -66,45 +64,37 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(keep).toEqual(Array.from(ref['probability']!));
   });
 
-  it('keeps a variant on the workers when its batches are not tiny', async () => {
-    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, inlineMaxComputeUs: 1 });
-    await pool.load({ key: 'ls', modelPath: file });
-    for (let w = 0; w < 2; w++) for (const b of [1, 8, 32, 64]) await pool.runOn(w, 'ls', sampleInputs(cfg, b, b));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(pool.dispatchPath('ls')).toBe('workers');
-  });
-
-  it('runs a lone batch of a heavy model on the wide session where warm-up measured it faster, lending it every worker, with the same answer', async () => {
+  it('runs a lone batch on the wide session at the sizes the profile found it faster, lending it every worker, with the same answer', async () => {
     const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
     const intentFile = path.resolve('models/lead-intent/1/model.onnx');
     pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 2 });
     await pool.load({ key: 'li', modelPath: intentFile });
-    // Warm-up on worker 0 times the narrow and the wide session on the same batches.
-    for (const b of [1, 8, 32]) await pool.runOn(0, 'li', sampleInputs(intentCfg, b, b));
+    expect(pool.hasWide('li')).toBe(true);
     const inputs = sampleInputs(intentCfg, 4, 11);
-    // The choice is the warm-up's measurement (a loaded machine may find no gain); whatever it chose holds.
-    const wide = pool.usesWideWhenIdle('li', 4);
-    // (The wide session may help at some warm-up sizes and not others; metadata lists the sizes where it does.)
-    if (wide) expect(pool.dispatchPath('li')).toMatch(/^workers, wide when idle \(batches of [\d/]+\+ rows\)$/);
-    const lone = pool.run('li', inputs);
-    expect(pool.idleSlots('li')).toBe(wide ? 0 : 1); // with the wide session both workers are lent to it
     const ref = await referenceRun(intentFile, inputs);
+    const wideRun = await pool.runOn(0, 'li', inputs, true); // the profile times the wide session this way
+    Array.from(new Float32Array(new Uint8Array(wideRun.outputs['logits']!.data).buffer)).forEach((v, i) => expect(Math.abs(v - ref['logits']![i]!)).toBeLessThan(1e-4));
+    await new Promise((r) => setImmediate(r)); // worker 0's slot frees just after its answer is delivered
+    // Not measured faster anywhere: a lone batch runs on one worker, the other stays free.
+    pool.useWideAt('li', [1, 8, 32], []);
+    expect(pool.dispatchPath('li')).toBe('workers');
+    const narrow = pool.run('li', inputs);
+    expect(pool.idleSlots('li')).toBe(1);
+    await narrow;
+    // Faster from 1 row (the size measured below 4): a lone batch borrows both workers.
+    pool.useWideAt('li', [1, 8, 32], [1, 8, 32]);
+    expect(pool.usesWideWhenIdle('li', 4)).toBe(true);
+    expect(pool.dispatchPath('li')).toBe('workers, wide when idle (batches of 1/8/32 rows)');
+    const lone = pool.run('li', inputs);
+    expect(pool.idleSlots('li')).toBe(0);
     const got = Array.from(new Float32Array(new Uint8Array((await lone).outputs['logits']!.data).buffer));
     got.forEach((v, i) => expect(Math.abs(v - ref['logits']![i]!)).toBeLessThan(1e-4));
+    await new Promise((r) => setImmediate(r));
     expect(pool.idleSlots('li')).toBe(2);
     // Two at once: the first borrows every core, the second waits for it, then both are answered.
     const [a, b] = await Promise.all([pool.run('li', inputs), pool.run('li', inputs)]);
     expect(a.outputs['logits']!.shape).toEqual([4, 8]);
     expect(b.outputs['logits']!.shape).toEqual([4, 8]);
-  });
-
-  it('keeps a tiny model off the wide session, where handing work to a thread pool costs more than it saves', async () => {
-    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 2 });
-    await pool.load({ key: 'ls', modelPath: file });
-    for (const b of [1, 8, 32]) await pool.runOn(0, 'ls', sampleInputs(cfg, b, b));
-    const lone = pool.run('ls', sampleInputs(cfg, 1, 12));
-    expect(pool.idleSlots('ls')).toBe(1); // ran on one worker; the other stays free
-    await lone;
   });
 
   it('an ONNX Runtime failure reaches the caller without node names or file paths', async () => {

@@ -4,6 +4,38 @@ import type { Variant as _hub_inference_v1_Variant, Variant__Output as _hub_infe
 import type { TensorMetadata as _hub_inference_v1_TensorMetadata, TensorMetadata__Output as _hub_inference_v1_TensorMetadata__Output } from '../../../hub/inference/v1/TensorMetadata.js';
 import type { InputRange as _hub_inference_v1_InputRange, InputRange__Output as _hub_inference_v1_InputRange__Output } from '../../../hub/inference/v1/InputRange.js';
 
+export interface _hub_inference_v1_ModelMetadata_ProfilePoint {
+  'batchSize'?: (number);
+  'medianUs'?: (number | string);
+  'rowsPerSecond'?: (number | string);
+  'wideMedianUs'?: (number | string);
+}
+
+export interface _hub_inference_v1_ModelMetadata_ProfilePoint__Output {
+  'batchSize': (number);
+  'medianUs': (number);
+  'rowsPerSecond': (number);
+  'wideMedianUs': (number);
+}
+
+export interface _hub_inference_v1_ModelMetadata_VariantProfile {
+  'variant'?: (_hub_inference_v1_Variant);
+  'points'?: (_hub_inference_v1_ModelMetadata_ProfilePoint)[];
+  'bestBatchSize'?: (number);
+  'bestRowsPerSecond'?: (number | string);
+  'batchCap'?: (number);
+  'dispatchPath'?: (string);
+}
+
+export interface _hub_inference_v1_ModelMetadata_VariantProfile__Output {
+  'variant': (_hub_inference_v1_Variant__Output);
+  'points': (_hub_inference_v1_ModelMetadata_ProfilePoint__Output)[];
+  'bestBatchSize': (number);
+  'bestRowsPerSecond': (number);
+  'batchCap': (number);
+  'dispatchPath': (string);
+}
+
 export interface ModelMetadata {
   'name'?: (string);
   'version'?: (string);
@@ -20,6 +52,9 @@ export interface ModelMetadata {
   'configSource'?: (string);
   'inputRanges'?: (_hub_inference_v1_InputRange)[];
   'dispatchPaths'?: ({[key: string]: string});
+  'profiles'?: (_hub_inference_v1_ModelMetadata_VariantProfile)[];
+  'autoVariantReason'?: (string);
+  'warmupMs'?: (number);
 }
 
 export interface ModelMetadata__Output {
@@ -38,4 +73,7 @@ export interface ModelMetadata__Output {
   'configSource': (string);
   'inputRanges': (_hub_inference_v1_InputRange__Output)[];
   'dispatchPaths': ({[key: string]: string});
+  'profiles': (_hub_inference_v1_ModelMetadata_VariantProfile__Output)[];
+  'autoVariantReason': (string);
+  'warmupMs': (number);
 }

@@ -1,0 +1,165 @@
+/**
+ * The warm-up profile of a model version: every loaded variant timed on this host at the warm-up batch sizes,
+ * and the serving decisions taken from it (issue #16, DESIGN "batch sizes and the variant must come from a
+ * profile measured on the host, not from fixed rules"):
+ *
+ * - **Timing.** Every worker first runs every size once (the cold first run of a shape is not measured). Then
+ *   `rounds` rounds run on worker 0, one batch at a time; inside a round the sizes and the variants (and a
+ *   variant's wide session) interleave, so a noisy moment on a shared machine hits all of them alike. A point
+ *   is the median of its rounds. The number of rounds shrinks (never below MIN_ROUNDS) to keep a model's
+ *   warm-up within its time budget.
+ * - **Batch cap.** A batch stops growing at the smallest profiled size that reaches 90% of the variant's best
+ *   rows/s (past it, a bigger batch only adds latency). When rows/s still rises at the largest profiled size,
+ *   the cap is maxBatchSize. A per-model `dynamicBatching.targetP95Ms` lowers the cap until one batch computes
+ *   within half of it (a request waits for at most one batch, then runs in the next).
+ * - **Dispatch path.** A CPU variant whose batch at the cap computes within `inlineMaxComputeUs` runs on the main
+ *   thread; a variant whose wide (all-core) session was at least 20% faster on a batch of at least 1 ms uses it
+ *   for a lone batch at that size when every worker is idle.
+ * - **AUTO.** INT8 (it passed its accuracy gate, or it would not be loaded) is served only when it is also faster
+ *   here: its speed-up over FP32 at batch 1 and at the best batch, combined as a geometric mean, must be >= 1.
+ */
+import type { ModelEngine } from '../engine/inference-engine.js';
+import type { NamedTensors } from '../tensor/tensor.js';
+import type { VariantName } from './model-layout.js';
+
+/** One profiled batch size of one variant. */
+export interface ProfilePoint {
+  readonly batch: number;
+  /** Median compute time of one batch (us). */
+  readonly medianUs: number;
+  readonly rowsPerSecond: number;
+  /** Median of the wide session at this size, when the variant has one. */
+  readonly wideMedianUs?: number | undefined;
+}
+
+/** A variant's profile and what was decided from it. */
+export interface VariantProfile {
+  readonly variant: VariantName;
+  readonly points: readonly ProfilePoint[];
+  readonly bestBatch: number;
+  readonly bestRowsPerSecond: number;
+  /** The largest batch the batcher builds. */
+  readonly batchCap: number;
+  /** Runs on the main thread. */
+  readonly inline: boolean;
+  /** Sizes at which the wide session serves a lone batch. */
+  readonly wideAt: readonly number[];
+}
+
+/** A model version's profile. */
+export interface ModelProfile {
+  readonly variants: readonly VariantProfile[];
+  /** What AUTO serves, and why. */
+  readonly auto: VariantName;
+  readonly autoReason: string;
+  readonly rounds: number;
+  readonly warmupMs: number;
+}
+
+/** What profiling needs to know of a model. */
+export interface ProfileRequest {
+  readonly variants: readonly { readonly variant: VariantName; readonly key: string }[];
+  /** Ascending warm-up batch sizes. */
+  readonly sizes: readonly number[];
+  readonly maxBatchSize: number;
+  /** A batch of `rows` sample rows (the same batch is reused for every variant and round). */
+  readonly sample: (rows: number) => NamedTensors;
+  readonly targetP95Ms?: number | undefined;
+  /** 0 disables the main-thread path. */
+  readonly inlineMaxComputeUs: number;
+  /** Times each worker runs each size before anything is measured (config `warmup.iterations`). */
+  readonly coldRuns: number;
+  readonly provider: string;
+  /** What AUTO would serve without a profile (variant-policy.ts): the profile only chooses between FP32 and INT8. */
+  readonly fallbackAuto: VariantName;
+}
+
+/** Rounds measured when the budget allows, and the least the medians are taken over. */
+const MAX_ROUNDS = 7;
+const MIN_ROUNDS = 3;
+/** Warm-up time per model the rounds are sized to (ms); the cold pass and MIN_ROUNDS always run. */
+const BUDGET_MS = 2000;
+/** A batch stops growing at the smallest size reaching this share of the best rows/s (a dip of a few % is noise on a shared host). */
+const CAP_SHARE = 0.9;
+/** The wide session serves a size only when its median is below this fraction of the narrow one... */
+const WIDE_MIN_GAIN = 0.8;
+/** ...and the narrow batch takes at least this long (us): below it a thread pool's fork/join costs what it saves. */
+const WIDE_MIN_BATCH_US = 1000;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Times every variant of a version and decides batch caps, dispatch paths and AUTO. */
+export async function profileModel(engine: ModelEngine, req: ProfileRequest): Promise<ModelProfile> {
+  const t0 = performance.now();
+  const batches = new Map(req.sizes.map((b) => [b, req.sample(b)] as const));
+  // Cold pass: every worker runs every size once (first-run allocation is not what a batch costs).
+  const coldStart = performance.now();
+  await Promise.all(Array.from({ length: engine.size }, async (_, w) => {
+    for (const { key } of req.variants) {
+      for (const b of req.sizes) {
+        for (let i = 0; i < req.coldRuns; i++) {
+          await engine.runOn(w, key, batches.get(b) as NamedTensors);
+          if (w === 0 && engine.hasWide?.(key)) await engine.runOn(0, key, batches.get(b) as NamedTensors, true);
+        }
+      }
+    }
+  }));
+  // One measured round costs about what one cold pass on worker 0 did.
+  const roundMs = Math.max(1, (performance.now() - coldStart) / req.coldRuns);
+  const rounds = Math.max(MIN_ROUNDS, Math.min(MAX_ROUNDS, Math.floor(BUDGET_MS / roundMs)));
+  const narrow = new Map<string, number[]>();
+  const wide = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, v: number): void => { const a = m.get(k); if (a) a.push(v); else m.set(k, [v]); };
+  for (let r = 0; r < rounds; r++) {
+    for (const b of req.sizes) {
+      for (const { key } of req.variants) {
+        const input = batches.get(b) as NamedTensors;
+        push(narrow, `${key}@${b}`, (await engine.runOn(0, key, input)).computeUs);
+        if (engine.hasWide?.(key)) push(wide, `${key}@${b}`, (await engine.runOn(0, key, input, true)).computeUs);
+      }
+    }
+  }
+  const variants = req.variants.map(({ variant, key }) => decide(variant, req, req.sizes.map((b) => {
+    const medianUs = Math.max(1, median(narrow.get(`${key}@${b}`) ?? [0]));
+    const w = wide.get(`${key}@${b}`);
+    return { batch: b, medianUs, rowsPerSecond: (b * 1e6) / medianUs, wideMedianUs: w ? median(w) : undefined };
+  })));
+  const { auto, reason } = chooseAuto(variants, req.fallbackAuto);
+  return { variants, auto, autoReason: reason, rounds, warmupMs: Math.round(performance.now() - t0) };
+}
+
+function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[]): VariantProfile {
+  const best = points.reduce((a, p) => (p.rowsPerSecond > a.rowsPerSecond ? p : a), points[0] as ProfilePoint);
+  const reaching = points.find((p) => p.rowsPerSecond >= CAP_SHARE * best.rowsPerSecond) as ProfilePoint;
+  const last = points.at(-1) as ProfilePoint;
+  // Still rising at the largest profiled size: no evidence that a bigger batch stops paying.
+  let cap = reaching === last ? req.maxBatchSize : reaching.batch;
+  if (req.targetP95Ms !== undefined) {
+    const fits = points.filter((p) => p.batch <= cap && p.medianUs / 1000 <= req.targetP95Ms! / 2);
+    cap = fits.at(-1)?.batch ?? 1;
+  }
+  // The cost of a batch at the cap, from the largest profiled size not above it, scaled by rows.
+  const base = points.filter((p) => p.batch <= cap).at(-1) ?? (points[0] as ProfilePoint);
+  const capUs = base.medianUs * Math.max(1, cap / base.batch);
+  const inline = req.inlineMaxComputeUs > 0 && req.provider === 'cpu' && capUs <= req.inlineMaxComputeUs;
+  const wideAt = inline ? [] : points
+    .filter((p) => p.wideMedianUs !== undefined && p.medianUs >= WIDE_MIN_BATCH_US && p.wideMedianUs < WIDE_MIN_GAIN * p.medianUs)
+    .map((p) => p.batch);
+  return { variant, points, bestBatch: best.batch, bestRowsPerSecond: best.rowsPerSecond, batchCap: Math.min(cap, req.maxBatchSize), inline, wideAt };
+}
+
+/** INT8 over FP32 only when the profile says it is faster here (geometric mean of the batch-1 and best-batch speed-ups). */
+function chooseAuto(variants: readonly VariantProfile[], fallback: VariantName): { auto: VariantName; reason: string } {
+  const fp32 = variants.find((v) => v.variant === 'fp32');
+  const int8 = variants.find((v) => v.variant === 'int8');
+  if (fallback !== 'int8' || !fp32 || !int8) return { auto: fallback, reason: `${fallback}: the only candidate on this provider` };
+  const at1 = (fp32.points[0] as ProfilePoint).medianUs / (int8.points[0] as ProfilePoint).medianUs;
+  const atBest = int8.bestRowsPerSecond / fp32.bestRowsPerSecond;
+  const gain = Math.sqrt(at1 * atBest);
+  const auto: VariantName = gain >= 1 ? 'int8' : 'fp32';
+  return { auto, reason: `${auto}: int8 measured ${at1.toFixed(2)}x fp32 at batch ${(int8.points[0] as ProfilePoint).batch} and ${atBest.toFixed(2)}x at the best batch (${int8.bestBatch} vs ${fp32.bestBatch}); geometric mean ${gain.toFixed(2)}x` };
+}

@@ -1,0 +1,100 @@
+import { describe, it, expect } from 'vitest';
+import { profileModel, type ProfileRequest } from '../../../src/repository/model-profile.js';
+import type { EngineRunResult, LoadedVariantInfo, ModelEngine } from '../../../src/engine/inference-engine.js';
+import type { NamedTensors } from '../../../src/tensor/tensor.js';
+
+/** A deterministic engine: compute time (us) of a batch from a table by key and rows; it records every run. */
+function fakeEngine(costUs: (key: string, rows: number, wide: boolean) => number, withWide = false): ModelEngine & { runs: string[] } {
+  const runs: string[] = [];
+  return {
+    size: 2, runs,
+    load: async (): Promise<LoadedVariantInfo> => { throw new Error('unused'); },
+    unload: async () => undefined,
+    run: async () => { throw new Error('unused'); },
+    idleSlots: () => 1, capacity: () => 1, onIdle: () => () => undefined, dispatchPath: () => 'workers',
+    hasWide: () => withWide,
+    runOn: async (w: number, key: string, inputs: NamedTensors, wide = false): Promise<EngineRunResult> => {
+      const rows = (Object.values(inputs)[0] as { shape: number[] }).shape[0] as number;
+      runs.push(`${w}:${key}:${rows}${wide ? ':wide' : ''}`);
+      return { outputs: {}, computeUs: costUs(key, rows, wide) };
+    },
+  };
+}
+
+const sample = (rows: number): NamedTensors => ({ x: { dtype: 'float32', shape: [rows, 1], data: new Uint8Array(rows * 4) } });
+const request = (over: Partial<ProfileRequest> = {}): ProfileRequest => ({
+  variants: [{ variant: 'fp32', key: 'm/1/fp32' }], sizes: [1, 8, 32, 64], maxBatchSize: 64, sample,
+  inlineMaxComputeUs: 1000, coldRuns: 1, provider: 'cpu', fallbackAuto: 'fp32', ...over,
+});
+
+describe('profileModel: timing', () => {
+  it('runs every size cold on every worker first, then interleaves sizes and variants on worker 0 for the medians', async () => {
+    const engine = fakeEngine(() => 100);
+    const p = await profileModel(engine, request({ variants: [{ variant: 'fp32', key: 'a' }, { variant: 'int8', key: 'b' }], sizes: [1, 8], fallbackAuto: 'int8' }));
+    const cold = engine.runs.slice(0, 8);
+    expect(cold.filter((r) => r.startsWith('0:')).sort()).toEqual(['0:a:1', '0:a:8', '0:b:1', '0:b:8']);
+    expect(cold.filter((r) => r.startsWith('1:')).sort()).toEqual(['1:a:1', '1:a:8', '1:b:1', '1:b:8']);
+    // Measured rounds: size by size, the variants alternating inside each size.
+    expect(engine.runs.slice(8, 12)).toEqual(['0:a:1', '0:b:1', '0:a:8', '0:b:8']);
+    expect(engine.runs.length).toBe(8 + 4 * p.rounds);
+    expect(p.rounds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('takes the median of the rounds, so one slow run does not move a point', async () => {
+    let n = 0;
+    const engine = fakeEngine((_k, rows) => (rows === 1 && ++n === 3 ? 50_000 : 100 * rows));
+    const p = await profileModel(engine, request({ sizes: [1, 8] }));
+    expect(p.variants[0]!.points.map((x) => x.medianUs)).toEqual([100, 800]);
+  });
+});
+
+describe('profileModel: decisions', () => {
+  it('caps the batch where rows/s stops rising (the smallest size within 90% of the best)', async () => {
+    // rows/s: b1 1000, b8 8000/1.6=5000, b32 32000/8=4000... best at 8
+    const cost: Record<number, number> = { 1: 1000, 8: 1600, 32: 8000, 64: 16_000 };
+    const p = await profileModel(fakeEngine((_k, r) => cost[r]!), request());
+    const v = p.variants[0]!;
+    expect(v.bestBatch).toBe(8);
+    expect(v.batchCap).toBe(8);
+  });
+
+  it('lets batches grow to maxBatchSize while rows/s still rises at the largest profiled size', async () => {
+    const p = await profileModel(fakeEngine((_k, r) => 10 + r), request({ maxBatchSize: 256, inlineMaxComputeUs: 0 }));
+    expect(p.variants[0]!.batchCap).toBe(256);
+    expect(p.variants[0]!.inline).toBe(false);
+  });
+
+  it('lowers the cap so one batch computes within half of a per-model latency target', async () => {
+    // rows/s still rising at 64 (cap 64 without a target); a 14 ms target leaves 7 ms per batch: 8 rows take 5.8 ms, 32 take 8.2 ms.
+    const cost = (_k: string, r: number): number => 5000 + 100 * r;
+    expect((await profileModel(fakeEngine(cost), request({ inlineMaxComputeUs: 0 }))).variants[0]!.batchCap).toBe(64);
+    const p = await profileModel(fakeEngine(cost), request({ targetP95Ms: 14, inlineMaxComputeUs: 0 }));
+    expect(p.variants[0]!.batchCap).toBe(8);
+  });
+
+  it('runs a variant on the main thread only when its batch at the cap computes within inlineMaxComputeUs, and only on CPU', async () => {
+    const tiny = fakeEngine((_k, r) => 10 + r); // 74 us at 64
+    expect((await profileModel(tiny, request())).variants[0]!.inline).toBe(true);
+    expect((await profileModel(tiny, request({ inlineMaxComputeUs: 50 }))).variants[0]!.inline).toBe(false);
+    expect((await profileModel(tiny, request({ provider: 'cuda' }))).variants[0]!.inline).toBe(false);
+  });
+
+  it('uses the wide session only at sizes where it was at least 20% faster on a batch of 1 ms or more', async () => {
+    const cost = (_k: string, r: number, wide: boolean): number => (r === 1 ? (wide ? 400 : 500) : wide ? 600 * r : 1000 * r);
+    const p = await profileModel(fakeEngine(cost, true), request({ inlineMaxComputeUs: 0 }));
+    expect(p.variants[0]!.wideAt).toEqual([8, 32, 64]); // batch 1 is under 1 ms
+    expect(p.variants[0]!.points[1]!.wideMedianUs).toBe(4800);
+  });
+
+  it('serves INT8 for AUTO only when it measured faster here, and says why', async () => {
+    const variants = [{ variant: 'fp32' as const, key: 'f' }, { variant: 'int8' as const, key: 'i' }];
+    const slowerInt8 = await profileModel(fakeEngine((k, r) => (k === 'i' ? 30 : 20) * r), request({ variants, fallbackAuto: 'int8', inlineMaxComputeUs: 0 }));
+    expect(slowerInt8.auto).toBe('fp32');
+    expect(slowerInt8.autoReason).toMatch(/^fp32: int8 measured 0\.67x fp32 at batch 1/);
+    const fasterInt8 = await profileModel(fakeEngine((k, r) => (k === 'i' ? 10 : 20) * r), request({ variants, fallbackAuto: 'int8', inlineMaxComputeUs: 0 }));
+    expect(fasterInt8.auto).toBe('int8');
+    // Without an INT8 candidate (a GPU serves FP16, or no INT8 passed its gate) the policy's answer stands.
+    const only = await profileModel(fakeEngine(() => 10), request({ fallbackAuto: 'fp32' }));
+    expect(only.auto).toBe('fp32');
+  });
+});
