@@ -32,6 +32,10 @@ export interface TestRedisCluster {
   readonly nodes: readonly ClusterNodeProcess[];
   /** SIGKILL master `index` (a crash: its slots stay assigned to it and stop answering). */
   kill(index: number): Promise<void>;
+  /** Starts killed master `index` again on its port and nodes.conf (it rejoins with its slots, empty), until the cluster is ok. */
+  restart(index: number): Promise<void>;
+  /** The port of the master serving each slot, as CLUSTER SLOTS on a live node says now. */
+  slotOwners(): Promise<(slot: number) => number>;
   /** Kills every node and removes the temporary directory. */
   stop(): Promise<void>;
 }
@@ -74,6 +78,11 @@ async function waitClusterOk(port: number, boundMs: number): Promise<void> {
 async function startOnce(dir: string, nodeTimeoutMs: number): Promise<TestRedisCluster> {
   const ports = await freePorts(MASTERS * 2);
   const dataPorts = ports.slice(0, MASTERS);
+  const argsOf = (i: number): string[] => [
+    '--cluster-enabled', 'yes', '--cluster-port', String(ports[MASTERS + i]),
+    '--cluster-config-file', path.join(dir, `nodes-${dataPorts[i]}.conf`), '--dir', dir,
+    '--cluster-node-timeout', String(nodeTimeoutMs), '--cluster-require-full-coverage', 'no',
+  ];
   const children: (ChildProcess | undefined)[] = [];
   const killAll = async (): Promise<void> => {
     await Promise.all(children.map(async (c) => {
@@ -83,14 +92,7 @@ async function startOnce(dir: string, nodeTimeoutMs: number): Promise<TestRedisC
     }));
   };
   try {
-    for (let i = 0; i < MASTERS; i++) {
-      const port = dataPorts[i] as number;
-      children.push(await launch(port, [
-        '--cluster-enabled', 'yes', '--cluster-port', String(ports[MASTERS + i]),
-        '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--dir', dir,
-        '--cluster-node-timeout', String(nodeTimeoutMs), '--cluster-require-full-coverage', 'no',
-      ]));
-    }
+    for (let i = 0; i < MASTERS; i++) children.push(await launch(dataPorts[i] as number, argsOf(i)));
     await run('redis-cli', ['--cluster', 'create', ...dataPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 })
       .catch((e: Error & { stdout?: string; stderr?: string }) => {
         throw new Error(`redis-cli --cluster create failed (redis-cli ships in Debian's redis-tools): ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
@@ -111,6 +113,28 @@ async function startOnce(dir: string, nodeTimeoutMs: number): Promise<TestRedisC
       alive[index] = false;
       c.kill('SIGKILL');
       await waitExit(c);
+    },
+    slotOwners: async () => {
+      const port = dataPorts.find((_, i) => alive[i]);
+      if (port === undefined) throw new Error('no live cluster node');
+      const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+      client.on('error', () => undefined);
+      try {
+        const ranges = await client.cluster('SLOTS');
+        return (slot) => {
+          const owner = ranges.find(([lo, hi]) => slot >= lo && slot <= hi)?.[2];
+          if (!owner) throw new Error(`slot ${slot} has no master`);
+          return owner[1];
+        };
+      } finally {
+        client.disconnect();
+      }
+    },
+    restart: async (index) => {
+      if (children[index]) throw new Error(`cluster node ${index} is running`);
+      children[index] = await launch(dataPorts[index] as number, argsOf(index));
+      alive[index] = true;
+      await Promise.all(dataPorts.map((p) => waitClusterOk(p, 20_000)));
     },
     stop: async () => {
       await killAll();
