@@ -3,7 +3,8 @@
  * src/config/redis-url.ts): a `Redis` for one server, a `Cluster` for `redis+cluster://` seed nodes. Both get
  * the same fail-fast settings, because a cache answer that comes late is worth nothing: no offline queue
  * (commands fail at once while disconnected), a client-side command timeout, one attempt per command,
- * auto-pipelining, and reconnects with capped backoff.
+ * auto-pipelining, and reconnects with capped backoff. It also answers which master serves a key, from the
+ * slot map the cluster client keeps (the store keeps one circuit breaker per master).
  */
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
