@@ -97,6 +97,8 @@ describe('RedisStore multi-key reads on a Redis Cluster', () => {
     expect(got[128]).toBeUndefined();
     expect(s.stats()).toMatchObject({ hits: 128, misses: 1, errors: 0, timeouts: 0, skipped: 0 });
     expect(Object.keys(s.breakers()).sort()).toEqual(cluster.nodes.map((n) => `127.0.0.1:${n.port}`).sort());
+    // Closed now: the breaker gauges are process-wide, and the next test reads them for its own store.
+    await s.close();
   });
 });
 
