@@ -3,6 +3,7 @@
  * (exported for tests and benchmarks).
  */
 import type { Logger } from 'pino';
+import { parseRedisUrl } from '../config/redis-url.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { moduleLogger } from '../logging/logger.js';
 import { MemoryStore } from './memory-store.js';
@@ -23,7 +24,7 @@ export { ValueBinding, TAG_BYTES } from './value-binding.js';
 
 /**
  * Builds the two-tier prediction cache from the service config: L1 unless `cache.l1MaxEntries` is 0, L2
- * only when `redisUrl` is set. Connecting to Redis happens in the background; the cache serves (L1 only,
+ * only when `redisUrl` is set (one server or a cluster, by the URL's form). Connecting to Redis happens in the background; the cache serves (L1 only,
  * L2 lookups as misses) until it is up.
  */
 export function createPredictionCache(config: ServiceConfig, logger?: Logger): TwoTierCache {
@@ -41,7 +42,8 @@ export function createPredictionCache(config: ServiceConfig, logger?: Logger): T
       logger: log,
     })
     : undefined;
-  log.info({ l1: l1 ? { maxEntries: c.l1MaxEntries, maxBytes: c.l1MaxBytes, ttlSeconds: c.l1TtlSeconds } : false, l2: Boolean(l2) }, 'prediction cache ready');
+  const l2Kind = config.redisUrl ? parseRedisUrl(config.redisUrl).kind : false;
+  log.info({ l1: l1 ? { maxEntries: c.l1MaxEntries, maxBytes: c.l1MaxBytes, ttlSeconds: c.l1TtlSeconds } : false, l2: l2Kind }, 'prediction cache ready');
   if (l2 && !config.cacheSecret) log.warn('no HUB_CACHE_SECRET: Redis values are bound to their keys by a digest, which stops copied or damaged values but not a deliberate forger with write access to Redis');
   return new TwoTierCache({ l1, l2, l1TtlSeconds: c.l1TtlSeconds, secret: config.cacheSecret, logger: log });
 }

@@ -1,8 +1,8 @@
 /**
  * The PredictionCache the predictor uses: L1 (in-process) in front of an optional L2 (Redis). Lookups read
- * L1 synchronously, send only L1 misses to L2 in one bounded MGET, and promote L2 hits into L1. Writes go
- * to L1 at once and to L2 in the background. Nothing here throws into the predict path: any failure is a
- * miss (reads) or a dropped write.
+ * L1 synchronously, send only L1 misses to L2 in one bounded read (one MGET, or per-master GETs on a Redis
+ * Cluster), and promote L2 hits into L1. Writes go to L1 at once and to L2 in the background. Nothing here
+ * throws into the predict path: any failure is a miss (reads) or a dropped write.
  */
 import type { Logger } from 'pino';
 import { moduleLogger } from '../logging/logger.js';

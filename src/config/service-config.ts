@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
+import { maskRedisUrl, parseRedisUrl, REDIS_URL_PATTERN } from './redis-url.js';
 
 /** Batching policy override for every model (benchmarks). */
 export const BatchingModeSchema = z.enum(['off', 'window', 'adaptive']);
@@ -72,7 +73,16 @@ export const ServiceConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(SERVICE_DEFAULTS.logLevel),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.shutdownTimeoutMs),
   adminToken: z.string().min(8, 'admin token must be at least 8 characters').optional(),
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional(),
+  // One server (redis://, rediss://) or a cluster by its seed nodes (redis+cluster://h1:p1,h2:p2; rediss+cluster://
+  // for TLS): the forms are described in redis-url.ts.
+  redisUrl: z.string().regex(REDIS_URL_PATTERN, 'expected redis://host:port or redis+cluster://host1:port1,host2:port2').superRefine((v, ctx) => {
+    if (!REDIS_URL_PATTERN.test(v)) return; // reported by the regex
+    try {
+      parseRedisUrl(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }).optional(),
   cacheSecret: z.string().min(16, 'the cache secret must be at least 16 characters').optional(),
   maxReceiveBytes: z.coerce.number().int().min(4096).max(1024 * 1024 * 1024).optional(),
   cache: z.object({
@@ -191,7 +201,7 @@ export function maskedConfig(cfg: ServiceConfig): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>;
   if (copy['adminToken']) copy['adminToken'] = '***';
   if (copy['cacheSecret']) copy['cacheSecret'] = '***';
-  if (typeof copy['redisUrl'] === 'string') copy['redisUrl'] = (copy['redisUrl'] as string).replace(/\/\/([^@/]*)@/, '//***@');
+  if (typeof copy['redisUrl'] === 'string') copy['redisUrl'] = maskRedisUrl(copy['redisUrl'] as string);
   return copy;
 }
 

@@ -78,7 +78,11 @@ export const metrics = {
     labelNames: ['model'] as const, registers: [registry],
   }),
   redisBreakerState: new Gauge({
-    name: 'hub_redis_breaker_state', help: 'Redis circuit breaker: 0 closed, 1 half-open, 2 open', registers: [registry],
+    name: 'hub_redis_breaker_state', help: 'Redis circuit breaker: 0 closed, 1 half-open, 2 open (with a cluster, the worst of its masters)', registers: [registry],
+  }),
+  redisNodes: new Gauge({
+    name: 'hub_redis_nodes', help: 'Redis servers the L2 uses (1, or the masters of a cluster) by the state of their circuit breaker',
+    labelNames: ['state'] as const, registers: [registry],
   }),
   modelLoadSeconds: new Gauge({
     name: 'hub_model_load_seconds', help: 'Time to load a model variant into every worker',

@@ -20,7 +20,8 @@ export interface TestRedis {
   resume(): void;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the caller retries if another process takes it first). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -32,11 +33,15 @@ function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number): Promise<ChildProcess> {
+/**
+ * Starts redis-server on `port` (127.0.0.1, persistence off, logging to stdout) with `extraArgs` appended,
+ * and resolves once it accepts connections.
+ */
+export function launch(port: number, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--daemonize', 'no', '--logfile', '', '--loglevel', 'notice',
+      '--daemonize', 'no', '--logfile', '', '--loglevel', 'notice', ...extraArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`redis-server did not start on ${port}:\n${out}`)); }, 10_000);
@@ -57,7 +62,8 @@ function launch(port: number): Promise<ChildProcess> {
   });
 }
 
-function waitExit(child: ChildProcess): Promise<void> {
+/** Resolves when `child` has exited (at once if it already has). */
+export function waitExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }

@@ -21,6 +21,9 @@ describe('service config', () => {
     [{ HUB_BATCHING: 'sometimes' }, /field "batching" \(env HUB_BATCHING\)/],
     [{ HUB_EXECUTION_PROVIDER: 'tpu' }, /field "executionProvider"/],
     [{ REDIS_URL: 'localhost:6379' }, /field "redisUrl" \(env REDIS_URL\): expected redis:\/\/host:port/],
+    [{ REDIS_URL: 'redis+cluster://' }, /field "redisUrl" \(env REDIS_URL\): a cluster URL needs at least one seed node/],
+    [{ REDIS_URL: 'redis+cluster://h1:7000,h2:99999' }, /field "redisUrl" \(env REDIS_URL\): bad cluster seed "h2:99999"/],
+    [{ REDIS_URL: 'redis+cluster://h1:7000/2' }, /field "redisUrl" \(env REDIS_URL\): a cluster URL takes no database/],
     [{ HUB_ADMIN_TOKEN: 'short' }, /field "adminToken" .*at least 8 characters/],
     [{ HUB_REDIS_READ_TIMEOUT_MS: '-3' }, /field "cache.redisReadTimeoutMs"/],
   ])('rejects %o naming the field', (env, re) => {
@@ -49,6 +52,14 @@ describe('service config', () => {
     const m = maskedConfig(c);
     expect(m['adminToken']).toBe('***');
     expect(m['redisUrl']).toBe('redis://***@h:6379');
+  });
+
+  it('accepts a cluster REDIS_URL and masks its credentials when printed', () => {
+    const c = loadServiceConfig({ REDIS_URL: 'rediss+cluster://app:p%2Fw%40rd@h1:7000,h2:7001' });
+    expect(c.redisUrl).toBe('rediss+cluster://app:p%2Fw%40rd@h1:7000,h2:7001');
+    expect(maskedConfig(loadServiceConfig({ REDIS_URL: 'redis+cluster://app:pw@h1:7000,h2:7001' }))['redisUrl']).toBe('redis+cluster://***@h1:7000,h2:7001');
+    // An unencoded '@' in the password leaves none of it visible.
+    expect(maskedConfig(loadServiceConfig({ REDIS_URL: 'redis+cluster://:p@ss@h1:7000' }))['redisUrl']).toBe('redis+cluster://***@h1:7000');
   });
 
   it('parses booleans from env text', () => {
