@@ -6,7 +6,7 @@
  */
 import { InferenceError } from '../errors/index.js';
 import { DTYPE_SIZE, elementCount, formatShape, type DType, type HostTensor } from '../tensor/tensor.js';
-import { checkClientString } from '../server/request-limits.js';
+import { checkClientString, shapeProblem } from '../server/request-limits.js';
 import type { InferInputTensorMessage, InferOutputTensorMessage, ModelInferRequestMessage, OutContents, TensorContentsMessage } from './oip-messages.js';
 
 /** dtype -> OIP datatype string (the Tensor Data Types table of the specification). */
@@ -53,8 +53,8 @@ function header(t: InferInputTensorMessage): { dtype: DType; shape: number[]; co
   const dtype = DTYPE_OF_OIP[t.datatype];
   if (!dtype) throw bad(name, `datatype "${t.datatype.slice(0, 32)}" is not supported; use one of ${SUPPORTED}`);
   const shape = t.shape.map(Number);
-  if (shape.length === 0) throw bad(name, 'shape is empty; give [rows, ...] with rows along dim 0');
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(name, `shape ${formatShape(shape)} has a negative or invalid dim`);
+  const problem = shapeProblem(shape);
+  if (problem) throw bad(name, problem);
   const count = elementCount(shape);
   const bytes = count * DTYPE_SIZE[dtype];
   if (!(bytes <= MAX_TENSOR_BYTES)) throw bad(name, `shape ${formatShape(shape)} needs ${bytes} bytes, over the ${MAX_TENSOR_BYTES}-byte limit`);

@@ -3,6 +3,7 @@
  * "Errors") and toGrpcStatus. Beside the server, the only room that knows gRPC.
  */
 import { status, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { MAX_STATUS_CHARS } from './request-limits.js';
 import { InferenceError, type ErrorCode } from '../errors/index.js';
 
 /** The gRPC status of every error code. */
@@ -37,7 +38,9 @@ export function toGrpcStatus(err: unknown): GrpcStatusObject {
   const metadata = new Metadata();
   if (err instanceof InferenceError) {
     metadata.set('hub-error-code', err.code);
-    return { code: GRPC_STATUS_OF[err.code], details: err.message, metadata, message: err.message, name: err.code };
+    // A message may quote client input: cut so it always fits a status (an oversized one never reaches the client).
+    const details = err.message.length <= MAX_STATUS_CHARS ? err.message : `${err.message.slice(0, MAX_STATUS_CHARS - 40)}…(${err.message.length} chars, cut)`;
+    return { code: GRPC_STATUS_OF[err.code], details, metadata, message: details, name: err.code };
   }
   metadata.set('hub-error-code', 'INTERNAL');
   return { code: status.INTERNAL, details: 'internal server error', metadata, message: 'internal server error', name: 'INTERNAL' };

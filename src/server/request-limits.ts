@@ -39,6 +39,23 @@ export function receiveLimitFor(configs: readonly ModelConfig[]): number {
   return Math.max(MIN_RECEIVE_BYTES, 2 * largest + 64 * 1024);
 }
 
+/**
+ * Most dims a tensor shape may have. ONNX models in practice use a handful; without a bound a 100,000-dim shape
+ * made an error message (which quotes the shape) too big to send as a status, and hung that client's call.
+ */
+export const MAX_TENSOR_DIMS = 16;
+
+/** Longest status message sent to a client; longer ones are cut (they quote client input). */
+export const MAX_STATUS_CHARS = 2048;
+
+/** What is wrong with a client's tensor shape (dims count, negative or non-integer dims), or undefined. */
+export function shapeProblem(shape: readonly number[]): string | undefined {
+  if (shape.length === 0) return 'shape is empty; give [rows, ...] with rows along dim 0';
+  if (shape.length > MAX_TENSOR_DIMS) return `shape has ${shape.length} dims; at most ${MAX_TENSOR_DIMS} are accepted`;
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) return `shape [${shape.join(',')}] has a negative or invalid dim`;
+  return undefined;
+}
+
 /** Refuses a client string over `max` characters, quoting only how long it was. */
 export function checkClientString(field: string, value: string, max = MAX_NAME_CHARS): void {
   if (value.length > max) {

@@ -6,6 +6,7 @@
 import { InferenceError } from '../errors/index.js';
 import { DTYPE_SIZE, elementCount, formatShape, type DType, type HostTensor } from '../tensor/tensor.js';
 import { DTYPE_TO_WIRE, WIRE_TO_DTYPE, type TensorMessage } from '../proto/enums.js';
+import { shapeProblem } from './request-limits.js';
 
 
 const FROM_ENUM = WIRE_TO_DTYPE;
@@ -30,8 +31,8 @@ export function decodeTensor(t: TensorMessage): HostTensor {
   const dtype = FROM_ENUM[t.dtype];
   if (!dtype) throw bad(name, `dtype ${t.dtype || 'DATA_TYPE_UNSPECIFIED'} is not supported; use one of ${Object.keys(FROM_ENUM).join(', ')}`);
   const shape = t.shape.map(Number);
-  if (shape.length === 0) throw bad(name, 'shape is empty; give [rows, ...] with rows along dim 0');
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(name, `shape ${formatShape(shape)} has a negative or invalid dim`);
+  const problem = shapeProblem(shape);
+  if (problem) throw bad(name, problem);
   const count = elementCount(shape);
   const bytes = count * DTYPE_SIZE[dtype];
   if (bytes > MAX_TENSOR_BYTES) throw bad(name, `shape ${formatShape(shape)} needs ${bytes} bytes, over the ${MAX_TENSOR_BYTES}-byte limit`);

@@ -67,6 +67,15 @@ describe('limits at the server boundary', () => {
     expect(e.details).toMatch(message);
   });
 
+  it('refuses a 100,000-dim shape with a short INVALID_ARGUMENT, and the same connection keeps serving', async () => {
+    const [t] = wireInputs(sampleInputs(scoring, 1, 6)) as Record<string, unknown>[];
+    const e = await failure(srv.call('Predict', { model: 'lead-scoring', inputs: [{ ...t, shape: Array.from({ length: 100_000 }, () => '1') }] }, { deadlineMs: 10_000 }));
+    expect(e.code).toBe(status.INVALID_ARGUMENT);
+    expect(e.details).toBe('input "features": shape has 100000 dims; at most 16 are accepted');
+    const ok = await srv.call('Predict', { model: 'lead-scoring', inputs: wireInputs(sampleInputs(scoring, 1, 7)) });
+    expect(ok.outputs[0].shape).toEqual(['1', '1']);
+  });
+
   it('refuses an unknown dtype enum value with INVALID_ARGUMENT', async () => {
     const [t] = wireInputs(sampleInputs(scoring, 1, 5)) as Record<string, unknown>[];
     const e = await failure(srv.call('Predict', { model: 'lead-scoring', inputs: [{ ...t, dtype: 42 }] }));

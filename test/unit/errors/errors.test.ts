@@ -41,3 +41,12 @@ describe('error family', () => {
     for (const code of codes) expect(readme, `README documents ${code}`).toContain(`\`${code}\``);
   });
 });
+
+describe('toGrpcStatus message bound', () => {
+  it('cuts a message over 2,048 characters (it may quote client input) and says how long it was', () => {
+    const st = toGrpcStatus(new InferenceError('INVALID_INPUT', `input "x": ${'y'.repeat(10_000)}`));
+    expect(st.details.length).toBeLessThanOrEqual(2048);
+    expect(st.details).toMatch(/^input "x": y+…\(10011 chars, cut\)$/);
+    expect(toGrpcStatus(new InferenceError('INVALID_INPUT', 'short')).details).toBe('short');
+  });
+});
