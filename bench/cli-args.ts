@@ -4,7 +4,7 @@ import { COST_DEFAULTS, type CostAssumptions } from './report/cost-model.js';
 import type { BenchMode } from './scenarios/bench-context.js';
 
 /** Scenario names, in run order. */
-export const SCENARIOS = ['naive', 'batching', 'variant', 'cache', 'mixed', 'limits', 'oip', 'overload'] as const;
+export const SCENARIOS = ['naive', 'tuning', 'batching', 'variant', 'cache', 'mixed', 'limits', 'oip', 'overload'] as const;
 /** What runs when no scenario is named: everything but the overload flood, which is asked for by name. */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'overload');
 /** One scenario name. */

@@ -15,6 +15,7 @@ import { runCacheScenario, type ZipfTraffic } from './scenarios/cache-scenario.j
 import { runMixedScenario } from './scenarios/mixed-scenario.js';
 import { runEngineCeiling, runTransportCeiling } from './scenarios/limits-scenario.js';
 import { runOipScenario } from './scenarios/oip-scenario.js';
+import { runTuningScenario, type ProfileSummary } from './scenarios/tuning-scenario.js';
 import type { Measurement } from './scenarios/measurement.js';
 import type { BenchContext } from './scenarios/bench-context.js';
 import { costTable, type CostAssumptions } from './report/cost-model.js';
@@ -41,6 +42,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
   let engine: EnginePoint[] = [];
   let zipf: ZipfTraffic | undefined;
   let overload: OverloadResult | undefined;
+  let profiles: ProfileSummary[] | undefined;
   const notes: string[] = [];
   for (const [i, s] of scenarios.entries()) {
     ctx.progress(`== scenario ${i + 1}/${scenarios.length}: ${s}`);
@@ -66,6 +68,12 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
         engine = await runEngineCeiling(ctx);
         break;
       case 'oip': measurements.push(...await runOipScenario(ctx)); break;
+      case 'tuning': {
+        const r = await runTuningScenario(ctx);
+        measurements.push(...r.measurements);
+        profiles = r.profiles;
+        break;
+      }
     }
   }
   if (ctx.tool === 'h2load') notes.push('h2load ignores grpc-status: errors = h2load failures + hub_requests_total{code!="OK"} delta from the server\'s /metrics. h2load repeats one request body per process; the ghz configs send several distinct rows round-robin.');
@@ -75,7 +83,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
   const costConcurrency = ctx.settings.concurrencies.includes(COST_CONCURRENCY) ? COST_CONCURRENCY : Math.max(...ctx.settings.concurrencies);
   return {
     startedAt, finishedAt: new Date().toISOString(), mode: ctx.mode, tool: ctx.tool, scenarios, workers: ctx.workers,
-    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}), ...(overload ? { overload } : {}),
+    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}), ...(overload ? { overload } : {}), ...(profiles ? { profiles } : {}),
     costAssumptions: cost, cost: costTable(measurements, cost, costConcurrency), costConcurrency, notes,
   };
 }

@@ -1,4 +1,5 @@
 /** The results file bench/results/<timestamp>.json: everything measured plus the context to read it. */
+import type { ProfileSummary } from '../scenarios/tuning-scenario.js';
 import type { EnginePoint } from '../engine/engine-ceiling.js';
 import type { OverloadResult } from '../scenarios/overload-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
@@ -27,6 +28,8 @@ export interface BenchResults {
   readonly zipf?: ZipfTraffic;
   /** The overload scenario's outcome, when it ran. */
   readonly overload?: OverloadResult;
+  /** Every bundled model's warm-up profile as the tuning scenario's server reported it. */
+  readonly profiles?: readonly ProfileSummary[];
   readonly costAssumptions: CostAssumptions;
   readonly cost: readonly CostLine[];
   readonly costConcurrency: number;

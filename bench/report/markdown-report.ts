@@ -3,6 +3,7 @@ import { overloadMarkdown } from '../scenarios/overload-scenario.js';
 import { naiveMarkdown } from '../scenarios/naive-scenario.js';
 import { MIXED_P95_TARGET_MS } from '../scenarios/mixed-scenario.js';
 import { oipMarkdown } from '../scenarios/oip-scenario.js';
+import { tuningMarkdown } from '../scenarios/tuning-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
 import { PLAN_CLAIM } from './cost-model.js';
 import type { BenchResults } from './bench-results.js';
@@ -86,6 +87,9 @@ export function markdownReport(r: BenchResults, charts?: { throughput: string; p
     }
     if (lines.length) out.push(...lines, '');
   }
+
+  const tuning = tuningMarkdown(ms, r.profiles ?? []);
+  if (tuning) out.push(tuning);
 
   const oip = oipMarkdown(ms);
   if (oip) out.push(oip);

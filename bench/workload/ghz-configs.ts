@@ -82,6 +82,13 @@ export function ghzConfigs(): Record<string, GhzConfig> {
   for (const model of ['lead-scoring', 'property-valuation', 'lead-intent'] as const) {
     add({ ...common(`compare-${model}-fp32`, 'Predict', 1, '15s'), data: [1, 2, 3, 4].map((s) => predict(model, 1, 400 + s, 'VARIANT_FP32')) });
   }
+  // Tuning: each model, one row per call, per served variant, for AUTO beside the better of FP32 and INT8.
+  for (const model of ['lead-scoring', 'property-valuation', 'lead-intent'] as const) {
+    for (const variant of ['FP32', 'INT8', 'AUTO'] as const) {
+      if (variant === 'INT8' && model === 'property-valuation') continue; // the bundled models quantize only these two
+      add({ ...common(`tuning-${model}-${variant.toLowerCase()}`, 'Predict', 64, '15s'), data: [1, 2, 3, 4].map((s) => predict(model, 1, 500 + s, `VARIANT_${variant}`)) });
+    }
+  }
   // Physical limits: a trivial round trip and the smallest model.
   add({ ...common('transport-list-models', 'ListModels', 64, '15s'), data: {} });
   add({ ...common('transport-lead-scoring', 'Predict', 64, '15s'), data: [1, 2, 3, 4].map((s) => predict('lead-scoring', 1, 300 + s)) });
