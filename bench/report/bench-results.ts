@@ -1,6 +1,7 @@
 /** The results file bench/results/<timestamp>.json: everything measured plus the context to read it. */
 import type { EnginePoint } from '../engine/engine-ceiling.js';
 import type { OverloadResult } from '../scenarios/overload-scenario.js';
+import type { FleetResult } from '../scenarios/fleet-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
 import type { ZipfTraffic } from '../scenarios/cache-scenario.js';
 import type { CostAssumptions, CostLine } from './cost-model.js';
@@ -27,6 +28,8 @@ export interface BenchResults {
   readonly zipf?: ZipfTraffic;
   /** The overload scenario's outcome, when it ran. */
   readonly overload?: OverloadResult;
+  /** The fleet scenario's outcome (memory budget, three residency policies), when it ran. */
+  readonly fleet?: FleetResult;
   readonly costAssumptions: CostAssumptions;
   readonly cost: readonly CostLine[];
   readonly costConcurrency: number;

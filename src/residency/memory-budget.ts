@@ -3,14 +3,14 @@
  *
  * A version is charged `bytes of its variant files x factor`, the factor defaulting to 3 per engine session
  * holding the variant (one per worker, plus worker 0's wide session when HUB_IDLE_INTRA_OP_THREADS > 1).
- * Why not the process RSS delta around the load: measured on this machine, 2 workers, fleet MLPs,
- * the delta is 5.4-7.7x the file when the allocator has to grow (2.8-2.9x per session: ONNX Runtime keeps
- * the initializers plus a pre-packed copy of MatMul weights), but 0 when a load reuses memory a previous
- * unload freed (glibc keeps freed pages: unloading returns nothing to the OS), and the process's first load
- * adds ~57 MB of runtime set-up whatever its size. So the delta is logged with every load (and exported as
- * `hub_model_load_rss_delta_bytes`) to check the factor against, but the file-based charge is what counts.
- * Because freed memory is reused by the next load, keeping the charged sum under the budget bounds the
- * models' share of peak RSS.
+ * Why not the process RSS delta around the load: measured on this machine with 2 workers, the delta is
+ * 2.8-2.9x the file per session for MLPs with 4 MB weight tensors (ONNX Runtime keeps the initializers plus
+ * a pre-packed copy of MatMul weights) and 4-6x the file in all for the fleet's 0.3-1.2 MB MLPs when the
+ * allocator has to grow, but ~0 when a load reuses memory a previous unload freed (glibc keeps freed pages:
+ * over half the loads of a fleet run), and a process's first load adds 30-57 MB of runtime set-up whatever
+ * its size. So the delta is logged with every load (and exported as `hub_model_load_rss_delta_bytes`) to
+ * check the factor against, but the file-based charge is what counts. Because freed memory is reused by
+ * the next load, keeping the charged sum under the budget bounds the models' share of peak RSS.
  */
 
 /** Per engine session: initializers + ONNX Runtime's pre-packed weights + arena (measured 2.8-2.9x). */

@@ -33,6 +33,13 @@ const MIN_AHEAD_PER_SECOND = 1 / 3600;
  * two models of similar demand must not evict each other on alternate ticks.
  */
 const AHEAD_EVICTION_RATIO = 0.5;
+/**
+ * Loads ahead of demand are paced: after one, the next waits this many times as long as it took. A load holds
+ * every engine worker while it creates sessions and warms them, so the traffic already being served gets at
+ * least half of the time between loads instead of one long stall (measured on the fleet trace: four loads
+ * back to back slowed every model's calls for 1.4 s).
+ */
+const AHEAD_PACING = 1;
 /** Start-up waits at most this long for the usage store (a slow Redis costs the history, not the start). */
 const STORE_LOAD_TIMEOUT_MS = 3000;
 
@@ -103,6 +110,8 @@ export class ResidencyManager implements ResidencyHooks {
   #persistTimer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #closed = false;
+  /** performance.now() before which no load ahead of demand starts (pacing). */
+  #aheadNotBefore = 0;
 
   constructor(options: ResidencyManagerOptions) {
     this.#o = options;
@@ -265,7 +274,7 @@ export class ResidencyManager implements ResidencyHooks {
       const unlock = await this.#lock.acquire();
       try { await this.#makeRoom(0, undefined, undefined); } finally { unlock(); }
     }
-    if (!this.#policy.loadsAhead) return;
+    if (!this.#policy.loadsAhead || performance.now() < this.#aheadNotBefore) return;
     const wanted = all
       .filter((c) => c.state === 'UNLOADED' && !this.#state(c.name, c.version).held && c.demand >= MIN_AHEAD_PER_SECOND)
       .sort((a, b) => b.demand - a.demand);
@@ -280,7 +289,11 @@ export class ResidencyManager implements ResidencyHooks {
       // Nothing cheap enough to evict for it; a smaller candidate may still fit.
       if (!go) continue;
       this.#state(c.name, c.version).intent = { reason: `loaded ahead of predicted demand: ${this.#describePrediction(c.prediction)}`, label: 'ahead' };
+      const t0 = performance.now();
       try { await this.#o.repository.load(c.name, c.version); } catch { /* recorded as FAILED */ }
+      // One load ahead per tick, and a pause as long as it took before the next (see AHEAD_PACING).
+      this.#aheadNotBefore = performance.now() + AHEAD_PACING * (performance.now() - t0);
+      return;
     }
   }
 

@@ -198,7 +198,9 @@ export class ModelUsage {
   restore(s: UsageSnapshot, now: number): void {
     this.#ewma = s.ewma;
     this.#ewmaAt = Math.min(s.ewmaAt, now);
-    this.#lastUsedAt = s.lastUsedAt;
+    // Another replica's clock (or a replayed simulation) may be ahead: a last use "in the future" would make
+    // LRU keep the model forever.
+    this.#lastUsedAt = Math.min(s.lastUsedAt, now);
     this.#total = s.total;
     this.#week.set(s.week.slice(0, HOURS_PER_WEEK));
     this.#weekSeen.set(s.weekSeen.slice(0, HOURS_PER_WEEK));
