@@ -64,6 +64,11 @@ export class MemoryBudget {
     return b;
   }
 
+  /** Keys of the charged (resident) versions. */
+  keys(): string[] {
+    return [...this.#charged.keys()];
+  }
+
   /** What a version is charged (undefined when not resident). */
   chargeOf(key: string): number | undefined {
     return this.#charged.get(key);

@@ -26,7 +26,10 @@ import type { UsageStore } from './usage-store.js';
 
 const log = moduleLogger('residency');
 
-/** A model ahead of its demand is loaded only when its prediction reaches one request per clock hour. */
+/**
+ * A model is loaded ahead of demand only when its profile (not its EWMA) reaches one request per clock hour:
+ * a model evicted a moment ago still has a recent rate, and reloading it on that alone would churn.
+ */
 const MIN_AHEAD_PER_SECOND = 1 / 3600;
 /**
  * A load ahead of demand evicts only versions predicted at less than this fraction of the candidate's demand:
@@ -189,6 +192,7 @@ export class ResidencyManager implements ResidencyHooks {
         unlock();
       };
     } catch (e) {
+      st.coldPending = false;
       unlock();
       throw e;
     }
@@ -276,7 +280,7 @@ export class ResidencyManager implements ResidencyHooks {
     }
     if (!this.#policy.loadsAhead || performance.now() < this.#aheadNotBefore) return;
     const wanted = all
-      .filter((c) => c.state === 'UNLOADED' && !this.#state(c.name, c.version).held && c.demand >= MIN_AHEAD_PER_SECOND)
+      .filter((c) => c.state === 'UNLOADED' && !this.#state(c.name, c.version).held && c.prediction.profilePerSecond >= MIN_AHEAD_PER_SECOND)
       .sort((a, b) => b.demand - a.demand);
     for (const c of wanted) {
       if (this.#closed) return;
@@ -357,8 +361,15 @@ export class ResidencyManager implements ResidencyHooks {
     let short = this.#budget.shortfall(cost);
     if (short <= 0) return true;
     const now = this.#o.clock.now();
-    const victims = this.#candidates(now)
-      .filter((c) => c.key !== forKey && !c.pinned && this.#budget.chargeOf(c.key) !== undefined)
+    const byName = new Map(this.#candidates(now).map((c) => [c.name, c]));
+    // Every resident version, older versions a request asked for by number included; they rank as their model.
+    const victims = this.#budget.keys()
+      .map((key) => {
+        const slash = key.lastIndexOf('/');
+        const model = byName.get(key.slice(0, slash));
+        return model ? { ...model, key, version: key.slice(slash + 1) } : undefined;
+      })
+      .filter((c): c is Candidate => c !== undefined && c.key !== forKey && !c.pinned)
       .filter((c) => maxDemand === undefined || c.demand < maxDemand)
       .sort((a, b) => this.#policy.compareForEviction(a, b));
     if (maxDemand !== undefined) {

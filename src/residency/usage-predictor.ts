@@ -66,6 +66,8 @@ export interface DemandPrediction {
   readonly bucket: number | undefined;
   /** Whether any history backs it (a profile bucket seen, or an EWMA above zero). */
   readonly hasHistory: boolean;
+  /** The profile's part alone: max(profile of this hour, profile of the hour within the lead time). */
+  readonly profilePerSecond: number;
 }
 
 /** Rates below this (about one request a week) count as zero: they would only add noise to rankings. */
@@ -146,10 +148,11 @@ export class ModelUsage {
     const pNow = this.profileRate(bNow);
     const pAhead = this.profileRate(bAhead);
     const hasHistory = pNow !== undefined || pAhead !== undefined || recent > NEGLIGIBLE_PER_SECOND || this.#weekSeen.some((n) => n > 0);
-    let best: DemandPrediction = { perSecond: recent, basis: 'recent', bucket: undefined, hasHistory };
-    if (pNow !== undefined && pNow > best.perSecond) best = { perSecond: pNow, basis: 'profile-now', bucket: bNow, hasHistory };
-    if (pAhead !== undefined && pAhead > best.perSecond) best = { perSecond: pAhead, basis: 'profile-ahead', bucket: bAhead, hasHistory };
-    if (best.perSecond <= NEGLIGIBLE_PER_SECOND) return { perSecond: 0, basis: 'none', bucket: undefined, hasHistory };
+    const profilePerSecond = Math.max(pNow ?? 0, pAhead ?? 0);
+    let best: DemandPrediction = { perSecond: recent, basis: 'recent', bucket: undefined, hasHistory, profilePerSecond };
+    if (pNow !== undefined && pNow > best.perSecond) best = { ...best, perSecond: pNow, basis: 'profile-now', bucket: bNow };
+    if (pAhead !== undefined && pAhead > best.perSecond) best = { ...best, perSecond: pAhead, basis: 'profile-ahead', bucket: bAhead };
+    if (best.perSecond <= NEGLIGIBLE_PER_SECOND) return { perSecond: 0, basis: 'none', bucket: undefined, hasHistory, profilePerSecond: 0 };
     return best;
   }
 
