@@ -115,6 +115,8 @@ export class ResidencyManager implements ResidencyHooks {
   #closed = false;
   /** performance.now() before which no load ahead of demand starts (pacing). */
   #aheadNotBefore = 0;
+  /** The last persist failed: said once, not every period (a read-only repository would fill the log). */
+  #persistFailing = false;
 
   constructor(options: ResidencyManagerOptions) {
     this.#o = options;
@@ -309,8 +311,11 @@ export class ResidencyManager implements ResidencyHooks {
     const snaps = Object.fromEntries([...this.#usage].filter(([, u]) => u.total > 0).map(([n, u]) => [n, u.snapshot(now)]));
     try {
       await store.save(snaps);
+      if (this.#persistFailing) log.info({ store: store.description }, 'model usage persisted again');
+      this.#persistFailing = false;
     } catch (e) {
-      log.warn({ store: store.description, err: (e as Error).message }, 'could not persist model usage');
+      if (!this.#persistFailing) log.warn({ store: store.description, err: (e as Error).message }, 'could not persist model usage (said once until it works again; set HUB_USAGE_FILE to a writable path, or off)');
+      this.#persistFailing = true;
     }
   }
 
