@@ -127,7 +127,7 @@ async function counter(server: ServerHandle, name: string, filter: Record<string
 }
 
 /** A Predict body per model: one seeded row, raw float32, cache bypassed. */
-export function requestsFor(root: string, trace: FleetTrace): Map<string, Record<string, unknown>> {
+function requestsFor(root: string, trace: FleetTrace): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   for (const m of trace.models) {
     const cfg = readModelConfig(path.join(root, m.name, 'config.json'), m.name);
@@ -166,8 +166,8 @@ export async function runFleetScenario(ctx: BenchContext): Promise<FleetResult> 
   }
 }
 
-/** One policy against a fresh server (exported for experiments). */
-export async function runPolicy(ctx: BenchContext, policy: string, trace: FleetTrace, modelRepository: string, root: string, budgetBytes: number, requests: Map<string, Record<string, unknown>>): Promise<FleetPolicyResult> {
+/** One policy against a fresh server. */
+async function runPolicy(ctx: BenchContext, policy: string, trace: FleetTrace, modelRepository: string, root: string, budgetBytes: number, requests: Map<string, Record<string, unknown>>): Promise<FleetPolicyResult> {
   const dayMs = 24 * trace.secondsPerHour * 1000;
   const spawnedAt = Date.now();
   const origin = spawnedAt + STARTUP_SLACK_MS;
