@@ -249,8 +249,7 @@ export class ResidencyManager implements ResidencyHooks {
       const basis = c.pinned ? 'pinned (preload.pin)'
         : this.active && this.#policy.name === 'predicted' && c.demand > 0 ? `preloaded at start: ${this.#describePrediction(c.prediction)}`
         : `preloaded at start: preload.priority ${c.priority}${this.active && this.#policy.name === 'predicted' ? ' (no predicted demand)' : ''}`;
-      this.#state(c.name, c.version).intent = { reason: basis, label: c.pinned ? 'pinned' : 'startup' };
-      try { await this.#o.repository.load(c.name, c.version); } catch { /* recorded as FAILED; the others keep loading */ }
+      await this.#loadWithIntent(c, { reason: basis, label: c.pinned ? 'pinned' : 'startup' });
     }
     this.#tickTimer = setInterval(() => { void this.tick(); }, this.#o.tickMs);
     this.#tickTimer.unref();
@@ -294,9 +293,8 @@ export class ResidencyManager implements ResidencyHooks {
       } finally { unlock(); }
       // Nothing cheap enough to evict for it; a smaller candidate may still fit.
       if (!go) continue;
-      this.#state(c.name, c.version).intent = { reason: `loaded ahead of predicted demand: ${this.#describePrediction(c.prediction)}`, label: 'ahead' };
       const t0 = performance.now();
-      try { await this.#o.repository.load(c.name, c.version); } catch { /* recorded as FAILED */ }
+      await this.#loadWithIntent(c, { reason: `loaded ahead of predicted demand: ${this.#describePrediction(c.prediction)}`, label: 'ahead' });
       // One load ahead per tick, and a pause as long as it took before the next (see AHEAD_PACING).
       this.#aheadNotBefore = performance.now() + AHEAD_PACING * (performance.now() - t0);
       return;
@@ -330,6 +328,16 @@ export class ResidencyManager implements ResidencyHooks {
   }
 
   // ---- internals -----------------------------------------------------------------------------------
+
+  /**
+   * A load the manager starts, with the reason its admission will record. A failure is recorded as FAILED by
+   * the repository and not thrown; an intent a joined, already running load did not use is dropped.
+   */
+  async #loadWithIntent(c: Candidate, intent: { readonly reason: string; readonly label: string }): Promise<void> {
+    const st = this.#state(c.name, c.version);
+    st.intent = intent;
+    try { await this.#o.repository.load(c.name, c.version); } catch { /* recorded as FAILED; the others keep loading */ } finally { st.intent = undefined; }
+  }
 
   async #loadHistory(): Promise<void> {
     const store = this.#o.store;
