@@ -16,6 +16,7 @@ import { runMixedScenario } from './scenarios/mixed-scenario.js';
 import { runEngineCeiling, runTransportCeiling } from './scenarios/limits-scenario.js';
 import { runOipScenario } from './scenarios/oip-scenario.js';
 import { runTuningScenario, type ProfileSummary } from './scenarios/tuning-scenario.js';
+import { runFleetScenario, type FleetResult } from './scenarios/fleet-scenario.js';
 import type { Measurement } from './scenarios/measurement.js';
 import type { BenchContext } from './scenarios/bench-context.js';
 import { costTable, type CostAssumptions } from './report/cost-model.js';
@@ -43,6 +44,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
   let zipf: ZipfTraffic | undefined;
   let overload: OverloadResult | undefined;
   let profiles: ProfileSummary[] | undefined;
+  let fleet: FleetResult | undefined;
   const notes: string[] = [];
   for (const [i, s] of scenarios.entries()) {
     ctx.progress(`== scenario ${i + 1}/${scenarios.length}: ${s}`);
@@ -74,16 +76,17 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
         profiles = r.profiles;
         break;
       }
+      case 'fleet': fleet = await runFleetScenario(ctx); break;
     }
   }
-  if (ctx.tool === 'h2load') notes.push('h2load ignores grpc-status: errors = h2load failures + hub_requests_total{code!="OK"} delta from the server\'s /metrics. h2load repeats one request body per process; the ghz configs send several distinct rows round-robin.');
+  if (ctx.tool === 'h2load' && measurements.length > 0) notes.push('h2load ignores grpc-status: errors = h2load failures + hub_requests_total{code!="OK"} delta from the server\'s /metrics. h2load repeats one request body per process; the ghz configs send several distinct rows round-robin.');
   if (measurements.some((m) => m.server === undefined)) notes.push('Some servers exposed no metrics address: mean batch size, server-side errors and cache hit rates are missing for those points.');
   const shared = measurements.reduce((a, m) => a + (m.server?.singleFlightShared ?? 0), 0);
   if (shared > 0) notes.push(`${shared} rows were answered by single-flight (identical in-flight rows): repeated bodies can inflate throughput where the cache is bypassed.`);
   const costConcurrency = ctx.settings.concurrencies.includes(COST_CONCURRENCY) ? COST_CONCURRENCY : Math.max(...ctx.settings.concurrencies);
   return {
     startedAt, finishedAt: new Date().toISOString(), mode: ctx.mode, tool: ctx.tool, scenarios, workers: ctx.workers,
-    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}), ...(overload ? { overload } : {}), ...(profiles ? { profiles } : {}),
+    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}), ...(overload ? { overload } : {}), ...(profiles ? { profiles } : {}), ...(fleet ? { fleet } : {}),
     costAssumptions: cost, cost: costTable(measurements, cost, costConcurrency), costConcurrency, notes,
   };
 }

@@ -19,6 +19,7 @@ import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
 import { receiveLimitFor } from './server/request-limits.js';
 import { createKserveService, OIP_SERVICE_NAME, oipServiceDefinition } from './kserve/index.js';
+import { createResidency, type ResidencyManager } from './residency/index.js';
 
 const log = moduleLogger('app');
 
@@ -56,6 +57,8 @@ export interface App {
   readonly engine: WorkerPool;
   readonly predictor: Predictor;
   readonly cache: PredictionCache | undefined;
+  /** Memory budget, usage, prediction-based loading and eviction. */
+  readonly residency: ResidencyManager;
   readonly server: grpc.Server;
   /** Stops accepting calls, finishes accepted ones, closes workers and connections (bounded). */
   shutdown(reason?: string): Promise<ShutdownOutcome>;
@@ -70,6 +73,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const scheduler = new BatchScheduler(engine);
   const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching, inlineMaxComputeUs: config.inlineMaxComputeUs });
   repository.scan();
+  const residency = createResidency(config, repository, provider);
   // No L1 (l1MaxEntries 0) and no Redis means no cache at all: skip key hashing entirely.
   const cache: PredictionCache | undefined = config.cache.l1MaxEntries > 0 || config.redisUrl ? createPredictionCache(config) : undefined;
   const predictor = new Predictor(repository, cache);
@@ -127,7 +131,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     else log.warn('admin RPCs (LoadModel, UnloadModel) are disabled: set HUB_ADMIN_TOKEN to enable them');
   }
 
-  await repository.preload(config.preloadTop);
+  await residency.start(config.preloadTop);
   health.setOverall(true);
   health.setServing(OIP_SERVICE_NAME, true);
   log.info({ grpcAddress, metricsAddress, models: repository.list().map((m) => `${m.name}:${m.state}`) }, 'serving');
@@ -140,12 +144,15 @@ export async function startApp(config: ServiceConfig): Promise<App> {
       log.info({ reason, inflight: inflight.size }, 'shutting down: draining accepted calls');
       // Stop accepting calls, then finish every accepted one (queued and in flight), bounded.
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      // No more loads ahead of demand while draining; usage is persisted now (every accepted call is counted).
+      const residencyClosed = residency.close();
       const drained = (async () => { await repository.drain(); await Promise.allSettled([...inflight]); })();
       const outcome = await raceTimeout(drained, config.shutdownTimeoutMs);
       const cutCalls = outcome === 'timeout' ? inflight.size : 0;
       if (outcome === 'timeout') log.error({ cutCalls, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out: cutting accepted calls that had not finished');
       else await raceTimeout(graceful, 500); // let answers flush; what remains are long-lived streams (health Watch)
       server.forceShutdown();
+      await residencyClosed;
       scheduler.close();
       await engine.close();
       await cache?.close();
@@ -156,5 +163,5 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     return shuttingDown;
   };
 
-  return { config, grpcAddress, metricsAddress, repository, engine, predictor, cache, server, shutdown };
+  return { config, grpcAddress, metricsAddress, repository, engine, predictor, cache, residency, server, shutdown };
 }

@@ -4,6 +4,7 @@ import { naiveMarkdown } from '../scenarios/naive-scenario.js';
 import { MIXED_P95_TARGET_MS } from '../scenarios/mixed-scenario.js';
 import { oipMarkdown } from '../scenarios/oip-scenario.js';
 import { tuningMarkdown } from '../scenarios/tuning-scenario.js';
+import { fleetMarkdown } from '../scenarios/fleet-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
 import { PLAN_CLAIM } from './cost-model.js';
 import type { BenchResults } from './bench-results.js';
@@ -32,6 +33,7 @@ export function markdownReport(r: BenchResults, charts?: { throughput: string; p
   const naive = naiveMarkdown(ms);
   if (naive) out.push(naive);
   if (r.overload) out.push(overloadMarkdown(r.overload));
+  if (r.fleet) out.push(fleetMarkdown(r.fleet));
 
   const batching = ms.filter((m) => m.scenario === 'batching');
   if (batching.length) {

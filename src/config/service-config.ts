@@ -51,6 +51,28 @@ export const SERVICE_DEFAULTS = Object.freeze({
     breakerFailureThreshold: 5,
     breakerOpenMs: 5_000,
   },
+  /** Bytes the resident models may be charged (src/residency/memory-budget.ts); unset = unlimited. */
+  modelMemoryBytes: undefined as number | undefined,
+  residency: {
+    policy: 'predicted' as 'static' | 'lru' | 'predicted',
+    /** Charged bytes per byte of ONNX file; unset = 3 per engine session holding the variant (measured). */
+    memoryFactor: undefined as number | undefined,
+    // 30 s: a load ahead of demand is decided well inside the lead time, and a tick costs microseconds per model.
+    tickMs: 30_000,
+    // 15 min: loads start this long before the hour the profile says is busy.
+    leadSeconds: 900,
+    // 15 min: a model idle for half an hour has lost ~86% of its recent rate and ranks by its profile.
+    ewmaSeconds: 900,
+    /** JSON file of usage history; unset = `<modelRepository>/.hub-usage.json` (Redis instead when REDIS_URL is set); 'off' = not persisted. */
+    usageFile: undefined as string | undefined,
+    persistMs: 60_000,
+    /** Real seconds per hour of the residency clock (3600 = real time; the fleet bench compresses it). */
+    clockSecondsPerHour: 3600,
+    /** ISO time the residency clock shows at clockOriginMs (unset: real time). */
+    clockStart: undefined as string | undefined,
+    /** Real epoch ms at which the clock shows clockStart (unset: process start). */
+    clockOriginMs: undefined as number | undefined,
+  },
   tls: {
     certFile: undefined as string | undefined,
     keyFile: undefined as string | undefined,
@@ -96,6 +118,19 @@ export const ServiceConfigSchema = z.object({
     breakerFailureThreshold: z.coerce.number().int().min(1).default(SERVICE_DEFAULTS.cache.breakerFailureThreshold),
     breakerOpenMs: z.coerce.number().int().min(1).default(SERVICE_DEFAULTS.cache.breakerOpenMs),
   }).strict().prefault({}),
+  modelMemoryBytes: z.coerce.number().int().min(1).optional(),
+  residency: z.object({
+    policy: z.enum(['static', 'lru', 'predicted']).default(SERVICE_DEFAULTS.residency.policy),
+    memoryFactor: z.coerce.number().positive().max(1000).optional(),
+    tickMs: z.coerce.number().int().min(10).default(SERVICE_DEFAULTS.residency.tickMs),
+    leadSeconds: z.coerce.number().min(0).default(SERVICE_DEFAULTS.residency.leadSeconds),
+    ewmaSeconds: z.coerce.number().positive().default(SERVICE_DEFAULTS.residency.ewmaSeconds),
+    usageFile: z.string().min(1).optional(),
+    persistMs: z.coerce.number().int().min(100).default(SERVICE_DEFAULTS.residency.persistMs),
+    clockSecondsPerHour: z.coerce.number().positive().max(3600 * 1000).default(SERVICE_DEFAULTS.residency.clockSecondsPerHour),
+    clockStart: z.string().refine((v) => Number.isFinite(Date.parse(v)), 'expected an ISO date-time such as 2026-01-05T00:00:00Z').optional(),
+    clockOriginMs: z.coerce.number().int().min(0).optional(),
+  }).strict().prefault({}),
   tls: z.object({
     certFile: z.string().optional(),
     keyFile: z.string().optional(),
@@ -130,6 +165,17 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_L1_TTL_SECONDS: 'cache.l1TtlSeconds',
   HUB_REDIS_READ_TIMEOUT_MS: 'cache.redisReadTimeoutMs',
   HUB_REDIS_KEY_PREFIX: 'cache.redisKeyPrefix',
+  HUB_MODEL_MEMORY_BYTES: 'modelMemoryBytes',
+  HUB_RESIDENCY_POLICY: 'residency.policy',
+  HUB_MODEL_MEMORY_FACTOR: 'residency.memoryFactor',
+  HUB_RESIDENCY_TICK_MS: 'residency.tickMs',
+  HUB_RESIDENCY_LEAD_SECONDS: 'residency.leadSeconds',
+  HUB_RESIDENCY_EWMA_SECONDS: 'residency.ewmaSeconds',
+  HUB_USAGE_FILE: 'residency.usageFile',
+  HUB_USAGE_PERSIST_MS: 'residency.persistMs',
+  HUB_CLOCK_SECONDS_PER_HOUR: 'residency.clockSecondsPerHour',
+  HUB_CLOCK_START: 'residency.clockStart',
+  HUB_CLOCK_ORIGIN_MS: 'residency.clockOriginMs',
   HUB_TLS_CERT_FILE: 'tls.certFile',
   HUB_TLS_KEY_FILE: 'tls.keyFile',
   HUB_TLS_CA_FILE: 'tls.caFile',

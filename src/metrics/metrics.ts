@@ -103,6 +103,36 @@ export const metrics = {
   modelsLoaded: new Gauge({
     name: 'hub_models_loaded', help: 'Model variants loaded and ready', registers: [registry],
   }),
+  coldStarts: new Counter({
+    name: 'hub_cold_starts_total', help: 'Loads a request had to wait for: the model version was not loaded when it arrived (once per load, however many requests waited)',
+    labelNames: ['model'] as const, registers: [registry],
+  }),
+  coldStartWait: new Histogram({
+    name: 'hub_cold_start_wait_seconds', help: 'How long a request waited for its model version to load (included in its queue time)',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  }),
+  residencyDecisions: new Counter({
+    name: 'hub_residency_decisions_total', help: 'Residency loads and evictions by action (load, evict) and reason',
+    labelNames: ['action', 'reason'] as const, registers: [registry],
+  }),
+  modelResidentBytes: new Gauge({
+    name: 'hub_model_resident_bytes', help: 'Bytes a resident model version is charged against the model memory budget',
+    labelNames: ['model'] as const, registers: [registry],
+  }),
+  modelLoadRssDelta: new Gauge({
+    name: 'hub_model_load_rss_delta_bytes', help: 'Process RSS growth measured around the last load of a model (to check the charge factor against)',
+    labelNames: ['model'] as const, registers: [registry],
+  }),
+  modelMemoryUsed: new Gauge({
+    name: 'hub_model_memory_used_bytes', help: 'Bytes charged to resident models', registers: [registry],
+  }),
+  modelMemoryBudget: new Gauge({
+    name: 'hub_model_memory_budget_bytes', help: 'The model memory budget (HUB_MODEL_MEMORY_BYTES); 0 = unlimited', registers: [registry],
+  }),
+  predictedDemand: new Gauge({
+    name: 'hub_model_predicted_demand_per_hour', help: 'Predicted near-term requests per hour of a model (residency clock), as of the last residency tick',
+    labelNames: ['model'] as const, registers: [registry],
+  }),
   workers: new Gauge({
     name: 'hub_engine_workers', help: 'Engine worker threads alive', registers: [registry],
   }),

@@ -7,7 +7,7 @@ import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
 import { concatRows, copyRows, gatherRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { CachedRow, PredictionCache, RowCacheOptions } from '../cache/prediction-cache.js';
-import type { ModelRepository, VariantName, VariantRequest } from '../repository/model-repository.js';
+import type { ModelRepository, ResolvedModel, VariantName, VariantRequest } from '../repository/model-repository.js';
 import { resolveOutputs, validateInputs } from './validate-inputs.js';
 import { SingleFlight, type SharedSubmission } from './single-flight.js';
 
@@ -58,6 +58,16 @@ export class Predictor {
   async predict(call: PredictCall): Promise<PredictAnswer> {
     if (!call.model) throw new InferenceError('INVALID_REQUEST', 'field "model" is required');
     const resolved = this.#repo.resolveReady(call.model, call.version, call.variant) ?? await this.#repo.resolve(call.model, call.version, call.variant);
+    try {
+      const answer = await this.#answer(call, resolved);
+      // A cold start is queue time too: the request waited for its model to load before it could queue.
+      return resolved.coldStartUs > 0 ? { ...answer, queueUs: answer.queueUs + resolved.coldStartUs } : answer;
+    } finally {
+      resolved.release();
+    }
+  }
+
+  async #answer(call: PredictCall, resolved: ResolvedModel): Promise<PredictAnswer> {
     const cfg = resolved.config;
     const rows = validateInputs(cfg, call.inputs, resolved.ranges);
     const outputNames = resolveOutputs(cfg, call.outputs);

@@ -13,7 +13,7 @@ export const MODEL_DEFAULTS = Object.freeze({
   dynamicBatching: Object.freeze({ maxQueueDelayMs: 10, preferredBatchSizes: [] as number[], maxQueueSize: 4096, defaultTimeoutMs: 0 }),
   variants: Object.freeze({ default: 'auto' as const }),
   cache: Object.freeze({ enabled: true, ttlSeconds: 300 }),
-  preload: Object.freeze({ priority: 0 }),
+  preload: Object.freeze({ priority: 0, pin: false }),
   instances: 1,
   allowNonFinite: false,
 });
@@ -79,7 +79,11 @@ export const ModelConfigSchema = z.object({
     enabled: z.boolean().default(MODEL_DEFAULTS.cache.enabled),
     ttlSeconds: z.number().int().min(1).max(86_400 * 7).default(MODEL_DEFAULTS.cache.ttlSeconds),
   }).strict().prefault({}),
-  preload: z.object({ priority: z.number().default(0) }).strict().prefault({}),
+  preload: z.object({
+    priority: z.number().default(MODEL_DEFAULTS.preload.priority),
+    /** Under a model memory budget: never evicted, and loaded at start whatever its predicted demand. */
+    pin: z.boolean().default(MODEL_DEFAULTS.preload.pin),
+  }).strict().prefault({}),
   instances: z.number().int().min(1).max(64).default(MODEL_DEFAULTS.instances),
   // Owned by the quantize pipeline (quantize/); the server only passes it through.
   quantization: z.record(z.string(), z.unknown()).optional(),

@@ -21,8 +21,10 @@ import { autoVariant, servesOn } from './variant-policy.js';
 import { sampleInputs } from './sample-inputs.js';
 import { profileModel, type ModelProfile } from './model-profile.js';
 import { validRanges, type InputRange } from './input-ranges.js';
+import type { ResidencyHooks, ResidencyInfo } from './residency-hooks.js';
 
 const log = moduleLogger('repository');
+const noop = (): void => undefined;
 
 export type { VariantName } from './model-layout.js';
 /** A requested variant. */
@@ -66,6 +68,10 @@ export interface ResolvedModel {
   readonly batcher: DynamicBatcher;
   /** Valid ranges of integer inputs; values outside are refused before queueing. */
   readonly ranges: Readonly<Record<string, InputRange>>;
+  /** Microseconds this request waited for the version to load (a cold start); 0 when it was loaded. */
+  readonly coldStartUs: number;
+  /** Ends the request's hold on the version (residency never evicts a version with requests in flight). */
+  readonly release: () => void;
 }
 
 /** A model as ListModels shows it. */
@@ -79,6 +85,8 @@ export interface ModelSummary {
   readonly variants: readonly VariantName[];
   /** `config.json`, or what was auto-completed from which ONNX file. */
   readonly configSource: string;
+  /** Why the latest version is resident or not (undefined without a residency manager). */
+  readonly residency: ResidencyInfo | undefined;
 }
 
 /** A model as GetModelMetadata shows it. */
@@ -93,6 +101,15 @@ export interface ModelDetails extends ModelSummary {
   readonly dispatch: Readonly<Partial<Record<VariantName, string>>>;
   /** The warm-up profile, once loaded. */
   readonly profile: ModelProfile | undefined;
+}
+
+/** A model's latest version as residency ranks it (models with a valid config only). */
+export interface LatestVersion {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: string;
+  readonly state: ModelState;
+  readonly config: ModelConfig;
 }
 
 /** Repository settings. */
@@ -118,9 +135,15 @@ export class ModelRepository {
   readonly #o: ModelRepositoryOptions;
   readonly #models = new Map<string, ModelEntry>();
   readonly #listeners = new Set<(name: string, state: ModelState) => void>();
+  #residency: ResidencyHooks | undefined;
 
   constructor(options: ModelRepositoryOptions) {
     this.#o = options;
+  }
+
+  /** Connects the residency manager (memory budget, usage, cold starts); set once, before serving. */
+  attachResidency(hooks: ResidencyHooks): void {
+    this.#residency = hooks;
   }
 
   /** Reads every model directory; invalid configs are recorded as FAILED models, never thrown. */
@@ -209,8 +232,20 @@ export class ModelRepository {
     if (v.state === 'READY') return Promise.resolve();
     if (v.loading) return v.loading;
     const cfg = m.config;
-    v.loading = this.#doLoad(m.name, cfg, v).finally(() => { v.loading = undefined; });
+    v.loading = this.#admitted(m.name, v, () => this.#doLoad(m.name, cfg, v)).finally(() => { v.loading = undefined; });
     return v.loading;
+  }
+
+  /** Runs a load once the residency manager admits it (it may evict others first) and reports how it went. */
+  async #admitted(name: string, v: VersionEntry, doLoad: () => Promise<void>): Promise<void> {
+    const done = this.#residency ? await this.#residency.admitLoad(name, v.version, v.dir) : undefined;
+    try {
+      await doLoad();
+      done?.(true);
+    } catch (e) {
+      done?.(false);
+      throw e;
+    }
   }
 
   async #doLoad(name: string, cfg: ModelConfig, v: VersionEntry): Promise<void> {
@@ -304,6 +339,7 @@ export class ModelRepository {
       b.close();
       await this.#o.engine.unload(`${name}/${v.version}/${variant}`);
     }
+    this.#residency?.unloaded(name, v.version);
   }
 
   /** Re-reads a model's config from disk (admin LoadModel), then loads it. */
@@ -350,7 +386,10 @@ export class ModelRepository {
     if (v.state !== 'READY' || m.configError || !m.config) return undefined;
     const variant = this.#pickVariant(m.name, m.config, v, requested);
     const batcher = v.batchers.get(variant);
-    return batcher ? { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges } : undefined;
+    if (!batcher) return undefined;
+    // The same lease as resolve(): eviction never picks a version with a request in flight.
+    const release = this.#residency?.acquire(name, v.version) ?? noop;
+    return { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges, coldStartUs: 0, release };
   }
 
   /** Finds (loading on first use) the batcher for a request. */
@@ -359,11 +398,24 @@ export class ModelRepository {
     const v = this.#version(m, version);
     if (m.configError || !m.config) throw new InferenceError('MODEL_NOT_READY', `model "${name}" is not serving: ${m.configError}`);
     if (v.state === 'FAILED') throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${v.error}`);
-    if (v.state !== 'READY') await this.load(name, v.version);
-    const variant = this.#pickVariant(m.name, m.config, v, requested);
-    const batcher = v.batchers.get(variant);
-    if (!batcher) throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} is unloading`);
-    return { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges };
+    // Held from before a cold load starts, so that eviction never picks a version a request is waiting for.
+    const release = this.#residency?.acquire(name, v.version) ?? noop;
+    try {
+      let coldStartUs = 0;
+      if (v.state !== 'READY') {
+        const t0 = performance.now();
+        this.#residency?.coldStart(name, v.version);
+        await this.load(name, v.version);
+        coldStartUs = Math.round((performance.now() - t0) * 1000);
+      }
+      const variant = this.#pickVariant(m.name, m.config, v, requested);
+      const batcher = v.batchers.get(variant);
+      if (!batcher) throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} is unloading`);
+      return { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges, coldStartUs, release };
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   #pickVariant(name: string, cfg: ModelConfig, v: VersionEntry, requested: VariantRequest): VariantName {
@@ -376,6 +428,17 @@ export class ModelRepository {
       : !file.usable ? (file.reason ?? 'it is not usable')
       : `it does not run on the ${this.#o.provider} provider`;
     throw new InferenceError('VARIANT_NOT_AVAILABLE', `model "${name}" version ${v.version} has no ${want.toUpperCase()} variant to serve: ${why}; loaded: ${[...loaded.keys()].join(', ')}`);
+  }
+
+  /** Every servable model's latest version, its directory, state and config (the residency manager's view). */
+  latestVersions(): LatestVersion[] {
+    const out: LatestVersion[] = [];
+    for (const m of this.#models.values()) {
+      const latest = [...m.versions.keys()].sort(compareVersions).at(-1);
+      const v = latest === undefined ? undefined : m.versions.get(latest);
+      if (v && m.config) out.push({ name: m.name, version: v.version, dir: v.dir, state: v.state, config: m.config });
+    }
+    return out;
   }
 
   /** Summaries for ListModels. */
@@ -394,6 +457,7 @@ export class ModelRepository {
       error: v?.error ?? m.configError ?? (v ? undefined : 'no version directory with a model.onnx'),
       variants: v ? (v.state === 'READY' ? [...v.batchers.keys()] : this.#variantsToLoad(v).map((f) => f.variant)) : [],
       configSource: m.configSource,
+      residency: v && this.#residency ? this.#residency.describe(m.name, v.version, m.config?.preload.pin ?? false) : undefined,
     };
   }
 

@@ -140,6 +140,9 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       models: deps.repository.list().map((m) => ({
         name: m.name, versions: m.versions, latestVersion: m.latestVersion, ready: m.ready, state: m.state,
         error: m.error ?? '', variants: m.variants.map((v) => VARIANT_TO_ENUM[v]), configSource: m.configSource,
+        residencyReason: m.residency?.reason ?? '', predictedDemand: m.residency?.predictedPerHour ?? 0,
+        residentBytes: String(m.residency?.residentBytes ?? 0), pinned: m.residency?.pinned ?? false,
+        coldStarts: String(m.residency?.coldStarts ?? 0),
       })),
     })),
 

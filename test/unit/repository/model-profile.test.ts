@@ -14,7 +14,7 @@ function fakeEngine(costUs: (key: string, rows: number, wide: boolean) => number
     idleSlots: () => 1, capacity: () => 1, onIdle: () => () => undefined, dispatchPath: () => 'workers',
     hasWide: () => withWide,
     runOn: async (w: number, key: string, inputs: NamedTensors, wide = false): Promise<EngineRunResult> => {
-      const rows = (Object.values(inputs)[0] as { shape: number[] }).shape[0] as number;
+      const rows = (Object.values(inputs)[0] as { shape: readonly number[] }).shape[0] as number;
       runs.push(`${w}:${key}:${rows}${wide ? ':wide' : ''}`);
       return { outputs: {}, computeUs: costUs(key, rows, wide) };
     },

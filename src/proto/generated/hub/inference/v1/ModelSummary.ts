@@ -1,6 +1,7 @@
 // Original file: proto/hub/inference/v1/inference.proto
 
 import type { Variant as _hub_inference_v1_Variant, Variant__Output as _hub_inference_v1_Variant__Output } from '../../../hub/inference/v1/Variant.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface ModelSummary {
   'name'?: (string);
@@ -11,6 +12,11 @@ export interface ModelSummary {
   'state'?: (string);
   'error'?: (string);
   'configSource'?: (string);
+  'residencyReason'?: (string);
+  'predictedDemand'?: (number | string);
+  'residentBytes'?: (number | string | Long);
+  'pinned'?: (boolean);
+  'coldStarts'?: (number | string | Long);
 }
 
 export interface ModelSummary__Output {
@@ -22,4 +28,9 @@ export interface ModelSummary__Output {
   'state': (string);
   'error': (string);
   'configSource': (string);
+  'residencyReason': (string);
+  'predictedDemand': (number);
+  'residentBytes': (string);
+  'pinned': (boolean);
+  'coldStarts': (string);
 }
