@@ -19,6 +19,13 @@ export interface RedisConnectionOptions {
   readonly commandTimeoutMs: number;
   /** Longest pause between reconnect attempts. */
   readonly maxReconnectDelayMs: number;
+  /** CLIENT SETNAME of the connections (default hub-inference-cache). */
+  readonly connectionName?: string;
+  /**
+   * Whether commands fail at once while disconnected (the cache: a late answer is worth nothing; default true).
+   * Off for rare, not latency-bound commands (usage history) that may be sent before the connection is up.
+   */
+  readonly failFast?: boolean;
 }
 
 const CONNECTION_NAME = 'hub-inference-cache';
@@ -28,22 +35,24 @@ const CONNECT_TIMEOUT_MS = 2000;
 export function connectRedis(url: string, opts: RedisConnectionOptions): RedisClient {
   const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times, 10), opts.maxReconnectDelayMs);
   const target = parseRedisUrl(url);
+  const connectionName = opts.connectionName ?? CONNECTION_NAME;
+  const failFast = opts.failFast ?? true;
   if (target.kind === 'single') {
     return new Redis(url, {
       enableAutoPipelining: true,
       // Fail fast while disconnected instead of queueing requests that would answer too late to matter.
-      enableOfflineQueue: false,
+      enableOfflineQueue: !failFast,
       maxRetriesPerRequest: 1,
       commandTimeout: opts.commandTimeoutMs,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      connectionName: CONNECTION_NAME,
+      connectionName,
       retryStrategy: backoff,
     });
   }
   return new Cluster(target.seeds.map((s) => ({ host: s.host, port: s.port })), {
     // Auto-pipelining groups commands by the node that serves their slot: one write per node per tick.
     enableAutoPipelining: true,
-    enableOfflineQueue: false,
+    enableOfflineQueue: !failFast,
     // A command for a slot whose master is gone, or a cluster that says CLUSTERDOWN, fails at once instead of
     // being retried every 100 ms up to 16 times: the read is a miss either way, and retries would only pile
     // up behind the read budget. MOVED during resharding is still followed (it costs no delay).
@@ -57,7 +66,7 @@ export function connectRedis(url: string, opts: RedisConnectionOptions): RedisCl
       maxRetriesPerRequest: 1,
       commandTimeout: opts.commandTimeoutMs,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      connectionName: CONNECTION_NAME,
+      connectionName,
       ...(target.username !== undefined ? { username: target.username } : {}),
       ...(target.password !== undefined ? { password: target.password } : {}),
       ...(target.tls ? { tls: {} } : {}),

@@ -1,11 +1,11 @@
 /**
- * Usage persisted in Redis: one small hash per model at `<prefix>usage:<model>` (fields: format, ewma,
+ * Usage persisted in Redis: one small hash per model at `{<prefix>usage}:<model>` (fields: format, ewma,
  * ewmaAt, lastUsedAt, total, week, weekSeen, day, daySeen as comma-separated numbers, open as JSON), plus a
- * set `<prefix>usage:models` naming them. Every replica reads it at start and writes its own view
+ * set `{<prefix>usage}:models` naming them. Every replica reads it at start and writes its own view
  * periodically (the last writer of a model wins: replicas behind one balancer see similar per-replica
  * traffic). A separate connection from the prediction cache's: its commands are rare and not latency-bound.
  */
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '../cache/redis-connection.js';
 import { isUsageSnapshot, type UsageSnapshot } from './usage-predictor.js';
 import type { UsageSnapshots, UsageStore } from './usage-store.js';
 
@@ -16,20 +16,15 @@ const TTL_SECONDS = 30 * 24 * 3600;
 
 /** A usage store over Redis hashes. */
 export class RedisUsageStore implements UsageStore {
-  readonly #client: Redis;
+  readonly #client: RedisClient;
   readonly #prefix: string;
 
   constructor(url: string, keyPrefix: string) {
-    this.#prefix = `${keyPrefix}usage:`;
-    this.#client = new Redis(url, {
-      lazyConnect: true,
-      // Start-up waits for one read at most this long; a Redis that is down costs only the history.
-      connectTimeout: 2000,
-      commandTimeout: 2000,
-      maxRetriesPerRequest: 1,
-      connectionName: 'hub-inference-usage',
-      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 8), 10_000),
-    });
+    // One hash tag for every usage key: on a Redis Cluster they share a slot, so MULTI and pipelines stay on one node.
+    this.#prefix = `{${keyPrefix}usage}:`;
+    // The same connection rules as the cache's L2 (one server or a cluster, src/cache/redis-connection.ts), but
+    // commands may wait for the connection: start-up reads the history once, with a bound.
+    this.#client = connectRedis(url, { commandTimeoutMs: 2000, maxReconnectDelayMs: 10_000, connectionName: 'hub-inference-usage', failFast: false });
     // Errors surface on the commands (and are logged by the caller); an unhandled 'error' event would crash.
     this.#client.on('error', () => undefined);
   }

@@ -42,11 +42,11 @@ describe('RedisUsageStore', () => {
       for (let t = MONDAY; t < MONDAY + 3 * 3_600_000; t += 10_000) { u.record(t, 3); if (t % 60_000 === 0) u.fold(t); }
       const snap = u.snapshot(MONDAY + 3 * 3_600_000);
       await store.save({ 'm-1': snap });
-      expect(await raw.type(`${prefix}usage:m-1`)).toBe('hash');
-      expect(await raw.hget(`${prefix}usage:m-1`, 'total')).toBe(String(snap.total));
+      expect(await raw.type(`{${prefix}usage}:m-1`)).toBe('hash');
+      expect(await raw.hget(`{${prefix}usage}:m-1`, 'total')).toBe(String(snap.total));
       // Another writer's garbage under the same naming is not trusted.
-      await raw.hset(`${prefix}usage:m-2`, { format: '1', ewma: 'NaN', week: '1,2' });
-      await raw.sadd(`${prefix}usage:models`, 'm-2');
+      await raw.hset(`{${prefix}usage}:m-2`, { format: '1', ewma: 'NaN', week: '1,2' });
+      await raw.sadd(`{${prefix}usage}:models`, 'm-2');
       const loaded = await store.load();
       expect(Object.keys(loaded)).toEqual(['m-1']);
       expect(loaded['m-1']).toEqual(snap);
@@ -63,8 +63,8 @@ describe('a server with REDIS_URL persists usage there', () => {
     const a = await startTestServer({ config });
     for (let i = 0; i < 9; i++) await a.call('Predict', repo.request('beta', i));
     await a.close();
-    expect(await raw.hget(`${prefix}usage:beta`, 'total')).toBe('9');
-    expect(await raw.exists(`${prefix}usage:alpha`)).toBe(0); // never used: nothing written
+    expect(await raw.hget(`{${prefix}usage}:beta`, 'total')).toBe('9');
+    expect(await raw.exists(`{${prefix}usage}:alpha`)).toBe(0); // never used: nothing written
     const b: TestServer = await startTestServer({ config });
     try {
       const { models } = await b.call('ListModels', {});

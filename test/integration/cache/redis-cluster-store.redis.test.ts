@@ -14,6 +14,8 @@ import { metrics } from '../../../src/metrics/metrics.js';
 import { setLogLevel } from '../../../src/logging/logger.js';
 import { cacheStoreTests } from '../../helpers/cache-store-suite.js';
 import { startRedisCluster, type TestRedisCluster } from '../../helpers/redis-cluster.js';
+import { RedisUsageStore } from '../../../src/residency/redis-usage-store.js';
+import { ModelUsage } from '../../../src/residency/usage-predictor.js';
 
 setLogLevel('silent');
 
@@ -76,6 +78,23 @@ cacheStoreTests({
   plant: async (store, key, bytes) => {
     await raw.set((store as RedisStore).keyPrefix + key, Buffer.from(bytes), 'EX', 60);
   },
+});
+
+describe('usage history (residency) on a Redis Cluster', () => {
+  it('round-trips usage snapshots through the cluster: every usage key shares one slot, so MULTI works', async () => {
+    const store = new RedisUsageStore(cluster.url, `test:${process.pid}:`);
+    try {
+      const u = new ModelUsage(900, 0);
+      for (let t = 0; t < 3_600_000; t += 10_000) { u.record(t, 2); if (t % 60_000 === 0) u.fold(t); }
+      const snap = u.snapshot(3_600_000);
+      await store.save({ 'tenant-a': snap, 'tenant-b': snap });
+      const back = await store.load();
+      expect(Object.keys(back).sort()).toEqual(['tenant-a', 'tenant-b']);
+      expect(back['tenant-a']?.total).toBe(snap.total);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('RedisStore multi-key reads on a Redis Cluster', () => {
