@@ -14,9 +14,9 @@
  *   within half of it (a request waits for at most one batch, then runs in the next).
  * - **Dispatch path.** A CPU variant whose batch at the cap computes within `inlineMaxComputeUs` runs on the main
  *   thread; a variant whose wide (all-core) session was at least 20% faster on a batch of at least 1 ms uses it
- *   for a lone batch at that size when every worker is idle.
- * - **AUTO.** INT8 (it passed its accuracy gate, or it would not be loaded) is served only when it is also faster
- *   here: its speed-up over FP32 at batch 1 and at the best batch, combined as a geometric mean, must be >= 1.
+ *   for a lone batch at that size when every worker is idle (timed up to WIDE_MAX_ROWS rows).
+ * - **AUTO.** INT8 (it passed its accuracy gate, or it would not be loaded) is served only when it is also at least
+ *   as fast here at both ends of what is served: batch 1 (a lone request at low load) and the best batch (load).
  */
 import type { ModelEngine } from '../engine/inference-engine.js';
 import type { NamedTensors } from '../tensor/tensor.js';
@@ -77,14 +77,19 @@ export interface ProfileRequest {
 /** Rounds measured when the budget allows, and the least the medians are taken over. */
 const MAX_ROUNDS = 7;
 const MIN_ROUNDS = 3;
-/** Warm-up time per model the rounds are sized to (ms); the cold pass and MIN_ROUNDS always run. */
-const BUDGET_MS = 2000;
+/** Warm-up time per model (cold pass included) the rounds are sized to (ms); the cold pass and MIN_ROUNDS always run. */
+const BUDGET_MS = 2500;
 /** A batch stops growing at the smallest size reaching this share of the best rows/s (a dip of a few % is noise on a shared host). */
 const CAP_SHARE = 0.9;
 /** The wide session serves a size only when its median is below this fraction of the narrow one... */
 const WIDE_MIN_GAIN = 0.8;
 /** ...and the narrow batch takes at least this long (us): below it a thread pool's fork/join costs what it saves. */
 const WIDE_MIN_BATCH_US = 1000;
+/**
+ * The wide session serves a lone batch on an idle engine: low load, so one request's rows. It is timed only up to
+ * this many rows (the decision at the largest timed size holds above it), which keeps a heavy model's warm-up short.
+ */
+const WIDE_MAX_ROWS = 8;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -103,25 +108,27 @@ export async function profileModel(engine: ModelEngine, req: ProfileRequest): Pr
       for (const b of req.sizes) {
         for (let i = 0; i < req.coldRuns; i++) {
           await engine.runOn(w, key, batches.get(b) as NamedTensors);
-          if (w === 0 && engine.hasWide?.(key)) await engine.runOn(0, key, batches.get(b) as NamedTensors, true);
+          if (w === 0 && b <= WIDE_MAX_ROWS && engine.hasWide?.(key)) await engine.runOn(0, key, batches.get(b) as NamedTensors, true);
         }
       }
     }
   }));
-  // One measured round costs about what one cold pass on worker 0 did.
-  const roundMs = Math.max(1, (performance.now() - coldStart) / req.coldRuns);
-  const rounds = Math.max(MIN_ROUNDS, Math.min(MAX_ROUNDS, Math.floor(BUDGET_MS / roundMs)));
+  const coldMs = performance.now() - coldStart;
   const narrow = new Map<string, number[]>();
   const wide = new Map<string, number[]>();
   const push = (m: Map<string, number[]>, k: string, v: number): void => { const a = m.get(k); if (a) a.push(v); else m.set(k, [v]); };
+  // The first measured round says what a round costs; the rest of the budget decides how many follow.
+  let rounds = MAX_ROUNDS;
   for (let r = 0; r < rounds; r++) {
+    const roundStart = performance.now();
     for (const b of req.sizes) {
       for (const { key } of req.variants) {
         const input = batches.get(b) as NamedTensors;
         push(narrow, `${key}@${b}`, (await engine.runOn(0, key, input)).computeUs);
-        if (engine.hasWide?.(key)) push(wide, `${key}@${b}`, (await engine.runOn(0, key, input, true)).computeUs);
+        if (b <= WIDE_MAX_ROWS && engine.hasWide?.(key)) push(wide, `${key}@${b}`, (await engine.runOn(0, key, input, true)).computeUs);
       }
     }
+    if (r === 0) rounds = Math.max(MIN_ROUNDS, Math.min(MAX_ROUNDS, Math.floor((BUDGET_MS - coldMs) / Math.max(1, performance.now() - roundStart))));
   }
   const variants = req.variants.map(({ variant, key }) => decide(variant, req, req.sizes.map((b) => {
     const medianUs = Math.max(1, median(narrow.get(`${key}@${b}`) ?? [0]));
@@ -152,14 +159,14 @@ function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[
   return { variant, points, bestBatch: best.batch, bestRowsPerSecond: best.rowsPerSecond, batchCap: Math.min(cap, req.maxBatchSize), inline, wideAt };
 }
 
-/** INT8 over FP32 only when the profile says it is faster here (geometric mean of the batch-1 and best-batch speed-ups). */
+/** INT8 over FP32 only when the profile says it is at least as fast here at batch 1 and at the best batch. */
 function chooseAuto(variants: readonly VariantProfile[], fallback: VariantName): { auto: VariantName; reason: string } {
   const fp32 = variants.find((v) => v.variant === 'fp32');
   const int8 = variants.find((v) => v.variant === 'int8');
   if (fallback !== 'int8' || !fp32 || !int8) return { auto: fallback, reason: `${fallback}: the only candidate on this provider` };
   const at1 = (fp32.points[0] as ProfilePoint).medianUs / (int8.points[0] as ProfilePoint).medianUs;
   const atBest = int8.bestRowsPerSecond / fp32.bestRowsPerSecond;
-  const gain = Math.sqrt(at1 * atBest);
-  const auto: VariantName = gain >= 1 ? 'int8' : 'fp32';
-  return { auto, reason: `${auto}: int8 measured ${at1.toFixed(2)}x fp32 at batch ${(int8.points[0] as ProfilePoint).batch} and ${atBest.toFixed(2)}x at the best batch (${int8.bestBatch} vs ${fp32.bestBatch}); geometric mean ${gain.toFixed(2)}x` };
+  // Both ends of what is served: a lone request at low load, and full batches under load.
+  const auto: VariantName = at1 >= 1 && atBest >= 1 ? 'int8' : 'fp32';
+  return { auto, reason: `${auto}: int8 measured ${at1.toFixed(2)}x fp32 at batch ${(int8.points[0] as ProfilePoint).batch} and ${atBest.toFixed(2)}x at the best batch (${int8.bestBatch} vs ${fp32.bestBatch})${auto === 'int8' ? '' : '; INT8 is served only when it is at least as fast at both'}` };
 }
