@@ -20,6 +20,7 @@
  * - `off`: every request runs alone, as soon as a slot is free.
  * Deadlines and cancellation reach the queue: an expired or cancelled request leaves before its batch runs.
  */
+import type { CancelSignal } from './cancel-signal.js';
 import { performance } from 'node:perf_hooks';
 import { InferenceError, isInferenceError } from '../errors/index.js';
 import type { Counter, Histogram } from 'prom-client';
@@ -66,7 +67,7 @@ export interface BatchSubmission {
    * shares these rows with later waiters (single-flight) may move it later while the rows wait.
    */
   readonly deadline?: number | undefined;
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: CancelSignal | undefined;
 }
 
 /** One request's share of a batch result. */

@@ -7,12 +7,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { InferenceError } from '../errors/index.js';
-import { toGrpcStatus } from '../server/grpc-status.js';
+import { inferenceCall, unaryCall } from '../server/inference-call.js';
 import { checkClientString, MAX_REQUEST_ID_CHARS } from '../server/request-limits.js';
-import { moduleLogger } from '../logging/logger.js';
-import { metrics } from '../metrics/metrics.js';
 import { protoRoot } from '../proto/hub-proto.js';
 import type { Health } from '../health/index.js';
 import type { Predictor } from '../predict/predictor.js';
@@ -24,7 +22,6 @@ import { parseInferParameters, refuseTensorParameters, responseParameters } from
 import { modelReady, serverReady } from './oip-readiness.js';
 import { repositoryHandlers, type AdminAccess } from './repository-extension.js';
 
-const log = moduleLogger('kserve');
 
 /** ServerMetadata `name`. */
 export const OIP_SERVER_NAME = 'hub-inference';
@@ -61,25 +58,10 @@ function serverVersion(): string {
   return version;
 }
 
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
-  const d = call.getDeadline();
-  const ms = d instanceof Date ? d.getTime() : Number(d);
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
-}
-
 /** Builds the service implementation. */
 export function createKserveService(deps: KserveServiceDeps): UntypedServiceImplementation {
-  const known = (m: string): string => (deps.repository.names().includes(m) ? m : '_unknown');
-  const fail = (cb: sendUnaryData<unknown>, err: unknown, ctx: Record<string, unknown>): void => {
-    if (!(err instanceof InferenceError)) log.error({ ...ctx, err }, 'unexpected error');
-    else if (err.code === 'ENGINE_FAILURE' || err.code === 'WORKER_CRASHED') log.error({ ...ctx, code: err.code, err: err.message }, 'request failed');
-    cb(toGrpcStatus(err));
-  };
-  /** One handler shape for the small RPCs: a result is the answer, a throw goes through `fail`. */
-  const unary = <Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unknown>) => unknown) =>
-    (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>): void => {
-      Promise.resolve().then(() => fn(call)).then((res) => callback(null, res), (e: unknown) => fail(callback, e, { rpc }));
-    };
+  const callDeps = { knownModel: (m: string) => deps.repository.has(m), isDraining: deps.isDraining, track: deps.track };
+  const unary = <Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unknown>) => unknown) => unaryCall<Req>(rpc, fn);
   const names = (req: ModelNameRequest): ModelNameRequest => {
     checkClientString('name', req.name);
     checkClientString('version', req.version);
@@ -116,28 +98,10 @@ export function createKserveService(deps: KserveServiceDeps): UntypedServiceImpl
       };
     }),
 
-    ModelInfer(call: ServerUnaryCall<ModelInferRequestMessage, unknown>, callback: sendUnaryData<unknown>): void {
-      const start = performance.now();
-      const req = call.request;
-      const rawId = req.id || call.metadata.get('x-request-id')[0];
-      const requestId = typeof rawId === 'string' ? rawId : '';
-      // Logged only when short: a client cannot write a megabyte into every log line.
-      const logId = requestId.length <= MAX_REQUEST_ID_CHARS ? requestId : `${requestId.slice(0, 32)}…(${requestId.length} chars)`;
-      const modelLabel = known(req.modelName);
-      const done = (code: string): void => {
-        metrics.requests.inc({ model: modelLabel, code });
-        metrics.requestDuration.observe({ model: modelLabel }, (performance.now() - start) / 1000);
-      };
-      if (deps.isDraining()) {
-        done('SHUTTING_DOWN');
-        fail(callback, new InferenceError('SHUTTING_DOWN', 'server is shutting down; retry on another replica'), { requestId: logId });
-        return;
-      }
-      const ac = new AbortController();
-      let answered = false;
-      // grpc-js also emits 'cancelled' when a finished call's stream closes: abort only calls still running.
-      call.on('cancelled', () => { if (!answered) ac.abort(); });
-      const work = (async () => {
+    ModelInfer: inferenceCall<ModelInferRequestMessage>(callDeps, {
+      model: (req) => req.modelName,
+      requestId: (req) => req.id,
+      run: async (req, ctx) => {
         checkClientString('model_name', req.modelName);
         checkClientString('model_version', req.modelVersion);
         checkClientString('id', req.id, MAX_REQUEST_ID_CHARS);
@@ -152,26 +116,18 @@ export function createKserveService(deps: KserveServiceDeps): UntypedServiceImpl
         const { inputs, raw } = decodeInputs(req);
         const ans = await deps.predictor.predict({
           model: req.modelName, version: req.modelVersion || undefined, variant: options.variant, inputs, outputs: requested,
-          cache: options.cache, deadline: deadlineOf(call), signal: ac.signal, requestId,
+          cache: options.cache, deadline: ctx.deadline, signal: ctx.signal, requestId: ctx.requestId,
         });
         // Outputs in the order asked for, else every output sorted by name (the predictor's order, as Predict).
         const order = requested.length > 0 ? requested : Object.keys(ans.outputs);
         const encoded = encodeOutputs(order.map((n) => [n, ans.outputs[n] as HostTensor] as const), options.rawOutput ?? raw);
         return {
           modelName: ans.model, modelVersion: ans.version, id: req.id,
-          parameters: responseParameters({ ...ans, totalUs: (performance.now() - start) * 1000 }),
+          parameters: responseParameters({ ...ans, totalUs: (performance.now() - ctx.start) * 1000 }),
           outputs: encoded.outputs, rawOutputContents: encoded.rawOutputContents,
         };
-      })();
-      void deps.track(work).then(
-        (res) => { answered = true; done('OK'); callback(null, res); },
-        (err: unknown) => {
-          answered = true;
-          done(err instanceof InferenceError ? err.code : 'INTERNAL');
-          fail(callback, err, { requestId: logId, model: modelLabel });
-        },
-      );
-    },
+      },
+    }),
 
     RepositoryIndex: unary<{ repositoryName: string; ready: boolean }>('RepositoryIndex', ({ request }) => repo.index(request)),
     RepositoryModelLoad: unary<{ repositoryName: string; modelName: string; parameters: Record<string, unknown> }>('RepositoryModelLoad', ({ request, metadata }) => repo.load(request, metadata)),

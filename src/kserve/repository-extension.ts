@@ -3,6 +3,7 @@
  * RepositoryIndex lists, RepositoryModelLoad re-reads and loads (as LoadModel), RepositoryModelUnload unloads
  * every version (Triton unloads a model, not a version). Load and unload follow LoadModel's token rule.
  */
+import { checkAdminAccess, type AdminAccess } from '../server/admin-access.js';
 import type { Metadata } from '@grpc/grpc-js';
 import { InferenceError } from '../errors/index.js';
 import { moduleLogger } from '../logging/logger.js';
@@ -11,28 +12,7 @@ import type { ModelRepository, ModelState } from '../repository/model-repository
 
 const log = moduleLogger('kserve');
 
-/** Where admin RPCs are allowed: the same settings createInferenceService gets. */
-export interface AdminAccess {
-  /** When set, load/unload need `authorization: Bearer <token>`. */
-  readonly adminToken: string | undefined;
-  /** Without a token, whether admin RPCs are open (only when the server listens on loopback). */
-  readonly adminWithoutToken: boolean;
-}
-
-/**
- * The admin token rule of hub.inference.v1 LoadModel/UnloadModel (src/server/inference-service.ts), applied to the
- * repository extension; test/integration/kserve.test.ts checks both services answer alike.
- */
-export function checkAdminAccess(access: AdminAccess, md: Metadata): void {
-  if (!access.adminToken) {
-    if (access.adminWithoutToken) return;
-    throw new InferenceError('ADMIN_DISABLED', 'admin RPCs are disabled: set HUB_ADMIN_TOKEN (callers send "authorization: Bearer <token>"), or listen on a loopback address');
-  }
-  const got = md.get('authorization')[0];
-  if (typeof got !== 'string' || got !== `Bearer ${access.adminToken}`) {
-    throw new InferenceError('UNAUTHENTICATED', 'admin RPCs need metadata "authorization: Bearer <admin token>"');
-  }
-}
+export { checkAdminAccess, type AdminAccess } from '../server/admin-access.js';
 
 /** Triton's model states: READY, LOADING, or UNAVAILABLE (unloaded or failed, with the reason). */
 const TRITON_STATE: Readonly<Record<ModelState, string>> = { READY: 'READY', LOADING: 'LOADING', UNLOADED: 'UNAVAILABLE', FAILED: 'UNAVAILABLE' };

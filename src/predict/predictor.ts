@@ -2,6 +2,7 @@
  * The predict path behind the transport: resolve the model, validate, answer cached rows, share identical
  * in-flight rows (single-flight), batch the rest, store what came back. It knows nothing of gRPC.
  */
+import type { CancelSignal } from '../batching/cancel-signal.js';
 import { InferenceError } from '../errors/index.js';
 import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
@@ -22,7 +23,7 @@ export interface PredictCall {
   readonly outputs: readonly string[];
   readonly cache: 'default' | 'bypass' | 'refresh';
   readonly deadline?: number | undefined;
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: CancelSignal | undefined;
   readonly requestId?: string | undefined;
 }
 

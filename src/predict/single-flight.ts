@@ -11,13 +11,14 @@
  *   batcher drops it before it runs.
  * - A failure of the computation itself (engine failure, overload refusal) is every waiter's answer.
  */
+import type { CancelSignal } from '../batching/cancel-signal.js';
 import { InferenceError } from '../errors/index.js';
 
 /** One caller's own limits. */
 export interface RowCaller {
   /** Absolute deadline, ms since the epoch (Date.now()). */
   readonly deadline?: number | undefined;
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: CancelSignal | undefined;
 }
 
 /** What a computation is handed: the limits of everyone waiting on its rows, kept current. */

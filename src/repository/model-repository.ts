@@ -200,6 +200,11 @@ export class ModelRepository {
     for (const l of this.#listeners) l(name, state);
   }
 
+  /** Whether the repository has a model of this name (no array built: the per-call metrics label uses it). */
+  has(name: string): boolean {
+    return this.#models.has(name);
+  }
+
   /** Model names. */
   names(): string[] {
     return [...this.#models.keys()];

@@ -3,12 +3,12 @@
  * the call to the predictor, encode the answer. Errors go through toGrpcStatus, the one mapping.
  */
 import { performance } from 'node:perf_hooks';
-import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation, Metadata } from '@grpc/grpc-js';
+import type { ServerUnaryCall, UntypedServiceImplementation, Metadata } from '@grpc/grpc-js';
 import { InferenceError } from '../errors/index.js';
-import { toGrpcStatus } from './grpc-status.js';
+import { inferenceCall, unaryCall } from './inference-call.js';
+import { checkAdminAccess } from './admin-access.js';
 import type { PredictRequest__Output } from '../proto/generated/hub/inference/v1/PredictRequest.js';
 import { moduleLogger } from '../logging/logger.js';
-import { metrics } from '../metrics/metrics.js';
 import type { HostTensor } from '../tensor/tensor.js';
 import type { Predictor } from '../predict/predictor.js';
 import type { ModelRepository } from '../repository/model-repository.js';
@@ -37,73 +37,26 @@ export interface InferenceServiceDeps {
   readonly track: <T>(p: Promise<T>) => Promise<T>;
 }
 
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
-  const d = call.getDeadline();
-  const ms = d instanceof Date ? d.getTime() : Number(d);
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
-}
-
-function checkAdmin(token: string | undefined, adminOpen: boolean, md: Metadata): void {
-  if (!token) {
-    // No token: open only to a server that listens on loopback (nobody else can reach it).
-    if (adminOpen) return;
-    throw new InferenceError('ADMIN_DISABLED', 'admin RPCs are disabled: set HUB_ADMIN_TOKEN (callers send "authorization: Bearer <token>"), or listen on a loopback address');
-  }
-  const got = md.get('authorization')[0];
-  if (typeof got !== 'string' || got !== `Bearer ${token}`) {
-    throw new InferenceError('UNAUTHENTICATED', 'admin RPCs need metadata "authorization: Bearer <admin token>"');
-  }
-}
-
 /** Builds the service implementation. */
 export function createInferenceService(deps: InferenceServiceDeps): UntypedServiceImplementation {
-  const known = (m: string): string => (deps.repository.names().includes(m) ? m : '_unknown');
-  const fail = (cb: sendUnaryData<unknown>, err: unknown, ctx: Record<string, unknown>): void => {
-    if (!(err instanceof InferenceError)) log.error({ ...ctx, err }, 'unexpected error');
-    else if (err.code === 'ENGINE_FAILURE' || err.code === 'WORKER_CRASHED') log.error({ ...ctx, code: err.code, err: err.message }, 'request failed');
-    cb(toGrpcStatus(err));
-  };
-
-  /** One async handler shape for the unary RPCs: a result is the answer, a throw goes through `fail`. */
-  const unary = <Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unknown>) => Promise<unknown>) =>
-    (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>): void => {
-      fn(call).then((res) => callback(null, res), (e: unknown) => fail(callback, e, { rpc }));
-    };
+  const callDeps = { knownModel: (m: string) => deps.repository.has(m), isDraining: deps.isDraining, track: deps.track };
+  const unary = <Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unknown>) => Promise<unknown>) => unaryCall<Req>(rpc, fn);
   /** An admin request: the token first, then its names. */
   const admin = (request: ModelRequest, md: Metadata): ModelRequest => {
-    checkAdmin(deps.adminToken, deps.adminWithoutToken, md);
+    checkAdminAccess(deps, md);
     checkClientString('model', request.model);
     checkClientString('version', request.version);
     return request;
   };
 
   return {
-    Predict(call: ServerUnaryCall<PredictRequest__Output, unknown>, callback: sendUnaryData<unknown>): void {
-      const start = performance.now();
-      const req = call.request;
-      const rawId = req.requestId || call.metadata.get('x-request-id')[0];
-      const requestId = typeof rawId === 'string' ? rawId : '';
-      // Logged only when short: a client cannot write a megabyte into every log line.
-      const logId = requestId.length <= MAX_REQUEST_ID_CHARS ? requestId : `${requestId.slice(0, 32)}…(${requestId.length} chars)`;
-      const modelLabel = known(req.model);
-      const done = (code: string): void => {
-        metrics.requests.inc({ model: modelLabel, code });
-        metrics.requestDuration.observe({ model: modelLabel }, (performance.now() - start) / 1000);
-      };
-      if (deps.isDraining()) {
-        done('SHUTTING_DOWN');
-        fail(callback, new InferenceError('SHUTTING_DOWN', 'server is shutting down; retry on another replica'), { requestId: logId });
-        return;
-      }
-      const ac = new AbortController();
-      let answered = false;
-      // grpc-js also emits 'cancelled' when a finished call's stream closes; aborting then would only cost a
-      // DOMException per call (measured: ~3% of a cache-hit call's CPU).
-      call.on('cancelled', () => { if (!answered) ac.abort(); });
-      const work = (async () => {
+    Predict: inferenceCall<PredictRequest__Output>(callDeps, {
+      model: (req) => req.model,
+      requestId: (req) => req.requestId,
+      run: async (req, ctx) => {
         checkClientString('model', req.model);
         checkClientString('version', req.version);
-        checkClientString('request_id', requestId, MAX_REQUEST_ID_CHARS);
+        checkClientString('request_id', ctx.requestId, MAX_REQUEST_ID_CHARS);
         const variant = VARIANT_FROM_ENUM[req.variant];
         if (!variant) throw new InferenceError('INVALID_REQUEST', `unknown variant ${String(req.variant).slice(0, 32)}; use one of ${Object.keys(VARIANT_FROM_ENUM).join(', ')}`);
         const cache = CACHE_FROM_ENUM[req.cache];
@@ -117,24 +70,16 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
         }
         const ans = await deps.predictor.predict({
           model: req.model, version: req.version || undefined, variant, inputs, outputs: req.outputs, cache,
-          deadline: deadlineOf(call), signal: ac.signal, requestId,
+          deadline: ctx.deadline, signal: ctx.signal, requestId: ctx.requestId,
         });
         const outputs = Object.entries(ans.outputs).map(([n, t]) => encodeTensor(n, t, req.typedOutputs));
         return {
           model: ans.model, version: ans.version, variant: VARIANT_TO_ENUM[ans.variant], outputs, cachedRows: ans.cachedRows,
-          requestId,
-          timing: { queueUs: ans.queueUs, computeUs: ans.computeUs, batchSize: ans.batchSize, totalUs: Math.round((performance.now() - start) * 1000) },
+          requestId: ctx.requestId,
+          timing: { queueUs: ans.queueUs, computeUs: ans.computeUs, batchSize: ans.batchSize, totalUs: Math.round((performance.now() - ctx.start) * 1000) },
         };
-      })();
-      void deps.track(work).then(
-        (res) => { answered = true; done('OK'); callback(null, res); },
-        (err: unknown) => {
-          answered = true;
-          done(err instanceof InferenceError ? err.code : 'INTERNAL');
-          fail(callback, err, { requestId: logId, model: modelLabel });
-        },
-      );
-    },
+      },
+    }),
 
     ListModels: unary('ListModels', async () => ({
       models: deps.repository.list().map((m) => ({
