@@ -79,12 +79,16 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const predictor = new Predictor(repository, cache);
 
   let draining = false;
-  const inflight = new Set<Promise<unknown>>();
+  // Calls in flight, counted (not kept): shutdown waits until the count is back to zero.
+  let inflight = 0;
+  let idle: (() => void) | undefined;
+  const settled = (): void => { if (--inflight === 0 && idle) { idle(); idle = undefined; } };
   const track = <T>(p: Promise<T>): Promise<T> => {
-    inflight.add(p);
-    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    inflight++;
+    p.then(settled, settled);
     return p;
   };
+  const allSettled = (): Promise<void> => (inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => { idle = resolve; }));
   // The largest message a client may send: from the models being served (their largest valid request, with
   // headroom), or HUB_MAX_RECEIVE_BYTES. Fixed at start: a model loaded later by LoadModel with bigger inputs
   // needs HUB_MAX_RECEIVE_BYTES or a restart.
@@ -141,14 +145,14 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     shuttingDown ??= (async () => {
       draining = true;
       health.setAll(false);
-      log.info({ reason, inflight: inflight.size }, 'shutting down: draining accepted calls');
+      log.info({ reason, inflight }, 'shutting down: draining accepted calls');
       // Stop accepting calls, then finish every accepted one (queued and in flight), bounded.
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       // No more loads ahead of demand while draining; usage is persisted now (every accepted call is counted).
       const residencyClosed = residency.close();
-      const drained = (async () => { await repository.drain(); await Promise.allSettled([...inflight]); })();
+      const drained = (async () => { await repository.drain(); await allSettled(); })();
       const outcome = await raceTimeout(drained, config.shutdownTimeoutMs);
-      const cutCalls = outcome === 'timeout' ? inflight.size : 0;
+      const cutCalls = outcome === 'timeout' ? inflight : 0;
       if (outcome === 'timeout') log.error({ cutCalls, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out: cutting accepted calls that had not finished');
       else await raceTimeout(graceful, 500); // let answers flush; what remains are long-lived streams (health Watch)
       server.forceShutdown();
