@@ -27,6 +27,11 @@ export interface ProfileSummary {
   readonly batch1RowsPerSecond: number;
   readonly batchCap: number;
   readonly dispatch: string;
+  /**
+   * Batches of this variant that run at once: 1 on the main thread, else one per worker. The profile times one
+   * batch at a time, so the engine ceiling of the service is bestRowsPerSecond x slots.
+   */
+  readonly slots: number;
   /** AUTO's choice for the model, and why. */
   readonly auto: string;
   readonly autoReason: string;
@@ -45,7 +50,7 @@ interface ProfileMessage {
 }
 
 /** Reads every bundled model's warm-up profile from the running server. */
-async function readProfiles(address: string): Promise<ProfileSummary[]> {
+async function readProfiles(address: string, workers: number): Promise<ProfileSummary[]> {
   const pkg = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as { hub: { inference: { v1: { InferenceService: grpc.ServiceClientConstructor } } } };
   const client = new pkg.hub.inference.v1.InferenceService(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...a: unknown[]) => unknown>;
   try {
@@ -58,6 +63,7 @@ async function readProfiles(address: string): Promise<ProfileSummary[]> {
         out.push({
           model, variant: p.variant.replace('VARIANT_', '').toLowerCase(), bestBatch: p.bestBatchSize, bestRowsPerSecond: p.bestRowsPerSecond,
           batch1RowsPerSecond: p.points[0]?.rowsPerSecond ?? 0, batchCap: p.batchCap, dispatch: p.dispatchPath,
+          slots: p.dispatchPath === 'main-thread' ? 1 : workers,
           auto: meta.defaultVariant.replace('VARIANT_', '').toLowerCase(), autoReason: meta.autoVariantReason, warmupMs: meta.warmupMs,
         });
       }
@@ -81,7 +87,7 @@ export async function runTuningScenario(ctx: BenchContext): Promise<TuningResult
     measurements.push(m);
   };
   await withServer(ctx, 'tuning (adaptive)', { batching: 'adaptive' }, async (server) => {
-    profiles = await readProfiles(server.grpcAddress);
+    profiles = await readProfiles(server.grpcAddress, ctx.workers);
     for (const p of profiles) ctx.progress(`profile ${p.model} ${p.variant}: best ${Math.round(p.bestRowsPerSecond)} rows/s at batch ${p.bestBatch}, batch 1 ${Math.round(p.batch1RowsPerSecond)} rows/s, cap ${p.batchCap}, ${p.dispatch}; AUTO ${p.auto}`);
     await point(server, 'adaptive', '(ListModels)', '', 'transport-list-models.json', 'ListModels', 64);
     for (const model of BENCH_MODELS) {
@@ -106,13 +112,13 @@ export function tuningMarkdown(ms: readonly Measurement[], profiles: readonly Pr
   const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
   const list = t.find((m) => m.model === '(ListModels)');
   const out = ['## Self-tuning: what the service captures of this host (1 row per call, cache bypassed)', ''];
-  out.push('Engine ceiling: the best rows/s of the server\'s own warm-up profile (GetModelMetadata). Transport ceiling: ListModels calls/s at 64 callers' + (list ? ` (${n(list.okPerSecond)}/s in this run)` : '') + '.', '');
+  out.push('Engine ceiling: the best rows/s of the server\'s own warm-up profile (GetModelMetadata), which times one batch at a time, times the batches that run at once (1 on the main thread, one per worker otherwise). Transport ceiling: ListModels calls/s at 64 callers' + (list ? ` (${n(list.okPerSecond)}/s in this run)` : '') + '.', '');
   out.push('| model | variant | profile: batch 1 / best rows/s (batch), cap, path | callers | calls/s (p95 ms) | of engine ceiling | of transport ceiling |', '|---|---|---|---|---|---|---|');
   for (const m of t.filter((x) => x.config === 'adaptive' && x.model !== '(ListModels)')) {
     const servedVariant = m.variant === 'auto' ? profiles.find((p) => p.model === m.model)?.auto ?? 'fp32' : m.variant;
     const p = profiles.find((x) => x.model === m.model && x.variant === servedVariant);
-    const prof = p ? `${n(p.batch1RowsPerSecond)} / ${n(p.bestRowsPerSecond)} (${p.bestBatch}), cap ${p.batchCap}, ${p.dispatch}` : '-';
-    out.push(`| ${m.model} | ${m.variant.toUpperCase()}${m.variant === 'auto' ? ` (${servedVariant})` : ''} | ${prof} | ${m.concurrency} | ${n(m.okPerSecond)} (${m.load.latency.p95Ms.toFixed(1)}) | ${p ? pct(m.rowsPerSecond / p.bestRowsPerSecond) : '-'} | ${list ? pct(m.okPerSecond / list.okPerSecond) : '-'} |`);
+    const prof = p ? `${n(p.batch1RowsPerSecond)} / ${n(p.bestRowsPerSecond)} (${p.bestBatch}) x ${p.slots}, cap ${p.batchCap}, ${p.dispatch}` : '-';
+    out.push(`| ${m.model} | ${m.variant.toUpperCase()}${m.variant === 'auto' ? ` (${servedVariant})` : ''} | ${prof} | ${m.concurrency} | ${n(m.okPerSecond)} (${m.load.latency.p95Ms.toFixed(1)}) | ${p ? pct(m.rowsPerSecond / (p.bestRowsPerSecond * p.slots)) : '-'} | ${list ? pct(m.okPerSecond / list.okPerSecond) : '-'} |`);
   }
   out.push('');
   out.push('AUTO beside the better of FP32 and INT8, same run:', '', '| model | callers | FP32 calls/s | INT8 calls/s | AUTO calls/s | AUTO / better | AUTO chose, and why |', '|---|---|---|---|---|---|---|');
