@@ -4,12 +4,12 @@
  * keys become fast misses and dropped writes, its breaker alone opens, the other masters keep their hits,
  * and its keys are cached again once it is back.
  */
-import { randomUUID } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../../src/config/redis-url.js';
 import { RedisStore, type RedisStoreOptions } from '../../../src/cache/redis-store.js';
+import { eventually, newTestStore } from '../../helpers/redis-store-fixture.js';
 import { metrics } from '../../../src/metrics/metrics.js';
 import { setLogLevel } from '../../../src/logging/logger.js';
 import { cacheStoreTests } from '../../helpers/cache-store-suite.js';
@@ -43,34 +43,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function makeStore(url: string, overrides: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
-  const s = new RedisStore({
-    url,
-    keyPrefix: `test:${randomUUID()}:`,
-    readTimeoutMs: 2000,
-    commandTimeoutMs: 2000,
-    compression: { thresholdBytes: 256, minSavingRatio: 0.1 },
-    breakerFailureThreshold: 3,
-    breakerOpenMs: 200,
-    maxReconnectDelayMs: 100,
-    ...overrides,
-  });
-  stores.push(s);
-  expect(await s.waitReady(10_000)).toBe(true);
-  return s;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns true (bounded; fails the test when the bound passes). */
-async function eventually(probe: () => Promise<boolean>, what: string, boundMs = 20_000): Promise<void> {
-  const end = Date.now() + boundMs;
-  while (Date.now() < end) {
-    if (await probe()) return;
-    await sleep(50);
-  }
-  throw new Error(`not within ${boundMs} ms: ${what}`);
-}
+const makeStore = (url: string, overrides: Partial<RedisStoreOptions> = {}): Promise<RedisStore> => newTestStore(url, stores, overrides);
 
 cacheStoreTests({
   name: 'RedisStore on a Redis Cluster (L2)',

@@ -4,10 +4,11 @@
  * fast misses and dropped writes; restarted server -> hits resume). Fault tests need a server the tests
  * own, so they are skipped when REDIS_URL points at a shared one.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, type RedisStoreOptions } from '../../../src/cache/redis-store.js';
+import { eventually, newTestStore, sleep } from '../../helpers/redis-store-fixture.js';
 import { metrics } from '../../../src/metrics/metrics.js';
 import { setLogLevel } from '../../../src/logging/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
@@ -32,35 +33,7 @@ afterAll(async () => {
   await redis.stop();
 });
 
-/** A store with a private key prefix; generous read timeout unless a test is about timeouts. */
-async function makeStore(overrides: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
-  const s = new RedisStore({
-    url: redis.url,
-    keyPrefix: `test:${randomUUID()}:`,
-    readTimeoutMs: 2000,
-    commandTimeoutMs: 2000,
-    compression: { thresholdBytes: 256, minSavingRatio: 0.1 },
-    breakerFailureThreshold: 3,
-    breakerOpenMs: 200,
-    maxReconnectDelayMs: 100,
-    ...overrides,
-  });
-  stores.push(s);
-  expect(await s.waitReady(10_000)).toBe(true);
-  return s;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns true (bounded; fails the test when the bound passes). */
-async function eventually(probe: () => Promise<boolean>, what: string, boundMs = 15_000): Promise<void> {
-  const end = Date.now() + boundMs;
-  while (Date.now() < end) {
-    if (await probe()) return;
-    await sleep(50);
-  }
-  throw new Error(`not within ${boundMs} ms: ${what}`);
-}
+const makeStore = (overrides: Partial<RedisStoreOptions> = {}): Promise<RedisStore> => newTestStore(redis.url, stores, overrides);
 
 cacheStoreTests({
   name: 'RedisStore (L2)',
