@@ -370,17 +370,6 @@ export class ModelRepository {
     await this.load(name, version);
   }
 
-  /** Loads the top-N models by preload priority (highest first); failures are logged, not thrown. */
-  async preload(top: number): Promise<void> {
-    const ranked = [...this.#models.values()]
-      .filter((m) => m.config)
-      .sort((a, b) => (b.config?.preload.priority ?? 0) - (a.config?.preload.priority ?? 0) || a.name.localeCompare(b.name))
-      .slice(0, top);
-    for (const m of ranked) {
-      try { await this.load(m.name); } catch { /* recorded as FAILED; other models keep loading */ }
-    }
-  }
-
   /**
    * The batcher for a request when its version is READY, without a promise (the per-call path of a loaded
    * model stays synchronous); undefined when it must load first (then use `resolve`).
