@@ -222,6 +222,15 @@ export class WorkerPool implements ModelEngine {
     await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
   }
 
+  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
+    if (!this.#main.has(key) || this.#main.busy) return false;
+    return this.#main.runSoon(key, inputs, (err, res) => {
+      if (err) log.error({ variant: key, err: err.message }, 'ONNX Runtime failed to run a batch on the main thread');
+      done(err ? engineFailure(key) : undefined, res);
+      this.#notifyIdle();
+    });
+  }
+
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     if (this.#main.has(key) && !this.#main.busy) {
       return this.#main.run(key, inputs).then((r) => {

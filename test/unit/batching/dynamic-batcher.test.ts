@@ -309,3 +309,38 @@ describe('DynamicBatcher', () => {
     await Promise.all(floods);
   });
 });
+
+/** An engine whose free slot runs a batch in the check phase and answers through a callback (a main-thread variant). */
+class SoonEngine extends FakeEngine {
+  soon = 0;
+  #running = false;
+  override idleSlots(): number {
+    return this.#running ? 0 : super.idleSlots();
+  }
+  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
+    this.soon++;
+    this.#running = true;
+    this.auto = true;
+    setImmediate(() => {
+      this.run(key, inputs).then((r) => { this.#running = false; done(undefined, r); }, (e: Error) => { this.#running = false; done(e); });
+    });
+    return true;
+  }
+}
+
+describe('DynamicBatcher on an engine that can run a lone batch without a promise (runSoon)', () => {
+  it('starts a request that finds the engine idle at once, and batches the ones that arrive while it runs', async () => {
+    const engine = new SoonEngine(1, true);
+    const b = new DynamicBatcher({ key: 'k', model: 'm', variant: 'fp32', policy: 'adaptive', maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, new BatchScheduler(engine));
+    const first = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    // Arrived in the same turn of the event loop, while the first is running: they wait and leave as one batch.
+    const later = [2, 3, 4].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 }));
+    expect(engine.soon).toBe(1);
+    expect(b.queuedRows).toBe(3);
+    const [r1, ...rs] = await Promise.all([first, ...later]);
+    expect(r1!.batchSize).toBe(1);
+    expect(rs.map((r) => r.batchSize)).toEqual([3, 3, 3]);
+    expect(engine.runs.map((r) => r.rows)).toEqual([1, 3]);
+    expect(new Float32Array(new Uint8Array(rs[2]!.outputs['y']!.data).buffer)[0]).toBe(8);
+  });
+});
