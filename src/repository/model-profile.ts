@@ -8,7 +8,7 @@
  *   variant's wide session) interleave, so a noisy moment on a shared machine hits all of them alike. A point
  *   is the median of its rounds. The number of rounds shrinks (never below MIN_ROUNDS) to keep a model's
  *   warm-up within its time budget.
- * - **Batch cap.** A batch stops growing at the smallest profiled size that reaches 90% of the variant's best
+ * - **Batch cap.** A batch stops growing at the smallest profiled size that reaches 97% of the variant's best
  *   rows/s (past it, a bigger batch only adds latency). When rows/s still rises at the largest profiled size,
  *   the cap is maxBatchSize. A per-model `dynamicBatching.targetP95Ms` lowers the cap until one batch computes
  *   within half of it (a request waits for at most one batch, then runs in the next).
@@ -79,8 +79,8 @@ const MAX_ROUNDS = 7;
 const MIN_ROUNDS = 3;
 /** Warm-up time per model (cold pass included) the rounds are sized to (ms); the cold pass and MIN_ROUNDS always run. */
 const BUDGET_MS = 2500;
-/** A batch stops growing at the smallest size reaching this share of the best rows/s (a dip of a few % is noise on a shared host). */
-const CAP_SHARE = 0.9;
+/** A batch stops growing at the smallest size reaching this share of the best rows/s (points within 3% are equal on a shared host; past them a bigger batch buys nothing). */
+const CAP_SHARE = 0.97;
 /** The wide session serves a size only when its median is below this fraction of the narrow one... */
 const WIDE_MIN_GAIN = 0.8;
 /** ...and the narrow batch takes at least this long (us): below it a thread pool's fork/join costs what it saves. */

@@ -49,7 +49,7 @@ describe('profileModel: timing', () => {
 });
 
 describe('profileModel: decisions', () => {
-  it('caps the batch where rows/s stops rising (the smallest size within 90% of the best)', async () => {
+  it('caps the batch where rows/s stops rising (the smallest size within 97% of the best)', async () => {
     // rows/s: b1 1000, b8 8000/1.6=5000, b32 32000/8=4000... best at 8
     const cost: Record<number, number> = { 1: 1000, 8: 1600, 32: 8000, 64: 16_000 };
     const p = await profileModel(fakeEngine((_k, r) => cost[r]!), request());
