@@ -33,6 +33,12 @@ describe('the self-tuning section of the report', () => {
     expect(md).toContain('Batched / single (lead-intent FP32, 128 callers): 3.00x (450 vs 150 rows/s), beside the engine\'s own batch curve, best / batch 1 = 1.25x (profile).');
   });
 
+  it('averages the counterbalanced repeats of a point before comparing', () => {
+    const twice = [...ms, at('lead-intent', 'auto', 64, 630), at('lead-intent', 'int8', 64, 590)];
+    // INT8 (610 + 590) / 2 = 600, AUTO (590 + 630) / 2 = 610: AUTO / better = 102%.
+    expect(tuningMarkdown(twice, [prof('fp32', 500, 400), prof('int8', 640, 500)])).toMatch(/\| lead-intent \| 64 \| 440 \| 600 \| 610 \| 102% \|/);
+  });
+
   it('is empty without tuning points', () => {
     expect(tuningMarkdown([], [])).toBe('');
   });
