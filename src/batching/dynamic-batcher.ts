@@ -20,15 +20,15 @@
  * - `off`: every request runs alone, as soon as a slot is free.
  * Deadlines and cancellation reach the queue: an expired or cancelled request leaves before its batch runs.
  */
-import type { CancelSignal } from './cancel-signal.js';
 import { performance } from 'node:perf_hooks';
-import { InferenceError, isInferenceError } from '../errors/index.js';
 import type { Counter, Histogram } from 'prom-client';
+import { InferenceError, isInferenceError } from '../errors/index.js';
 import { metrics } from '../metrics/metrics.js';
 import { concatRows, sliceRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult, InferenceEngine } from '../engine/inference-engine.js';
 import type { BatchScheduler, SchedulerHandle } from './batch-scheduler.js';
 import { ServiceRate } from './service-rate.js';
+import type { CancelSignal } from './cancel-signal.js';
 
 /** Batching policy. */
 export type BatchingPolicy = 'off' | 'window' | 'adaptive';
@@ -129,6 +129,8 @@ export class DynamicBatcher {
   #timerDue = 0;
   #closed = false;
   readonly #idleWaiters: (() => void)[] = [];
+  /** The largest batch built from several requests: batchCap, never above maxBatchSize. */
+  readonly #cap: number;
   /** This batcher's metric series, bound once (label lookups cost more than the per-call work they count). */
   readonly #metrics: {
     readonly executions: Counter.Internal; readonly inferenceRows: Counter.Internal;
@@ -137,6 +139,7 @@ export class DynamicBatcher {
 
   constructor(options: DynamicBatcherOptions, engine: InferenceEngine, scheduler: BatchScheduler) {
     this.#o = options;
+    this.#cap = Math.min(options.batchCap ?? options.maxBatchSize, options.maxBatchSize);
     const labels = { model: options.model, variant: options.variant };
     this.#metrics = {
       executions: metrics.executions.labels(labels), inferenceRows: metrics.inferenceRows.labels(labels),
@@ -186,7 +189,7 @@ export class DynamicBatcher {
           const doneAt = performance.now();
           this.#record(sub.rows, res, doneAt);
           try {
-            resolve(this.#share(res, sub.rows, 0, sub.rows, true, Math.max(0, Math.round((doneAt - arrival) * 1000) - res.computeUs)));
+            resolve(this.#share(res, sub.rows, 0, sub.rows, true, arrival, doneAt));
           } catch (e) {
             reject(e as Error);
           }
@@ -270,8 +273,7 @@ export class DynamicBatcher {
         continue;
       }
       if (this.#o.policy === 'window') {
-        const cap = Math.min(this.#o.batchCap ?? this.#o.maxBatchSize, this.#o.maxBatchSize);
-        const full = this.#rowsReady(head.shapeKey, cap) >= cap;
+        const full = this.#rowsReady(head.shapeKey, this.#cap) >= this.#cap;
         if (!full && now - head.arrival < this.#o.maxQueueDelayMs) break;
       }
       this.#dispatch(this.#take());
@@ -315,7 +317,7 @@ export class DynamicBatcher {
 
   /** Rows the next batch of this shape may take: the cap, lowered to the largest preferred size that is reachable. */
   #batchLimit(shapeKey: string): number {
-    const cap = Math.min(this.#o.batchCap ?? this.#o.maxBatchSize, this.#o.maxBatchSize);
+    const cap = this.#cap;
     const preferred = this.#o.preferredBatchSizes ?? [];
     if (preferred.length === 0) return cap;
     const waiting = this.#rowsReady(shapeKey, cap);
@@ -400,7 +402,7 @@ export class DynamicBatcher {
         e.cleanup();
         let share: BatchResult;
         try {
-          share = this.#share(res, batchRows, row, e.sub.rows, single, Math.max(0, Math.round((doneAt - e.arrival) * 1000) - res.computeUs));
+          share = this.#share(res, batchRows, row, e.sub.rows, single, e.arrival, doneAt);
         } catch (err) {
           e.reject(err as Error);
           continue;
@@ -440,8 +442,12 @@ export class DynamicBatcher {
     m.computeDuration.observe(res.computeUs / 1e6);
   }
 
-  /** One request's rows [row, row+rows) of a batch result (the whole outputs when it ran alone). */
-  #share(res: EngineRunResult, batchRows: number, row: number, rows: number, alone: boolean, queueUs: number): BatchResult {
+  /**
+   * One request's rows [row, row+rows) of a batch result (the whole outputs when it ran alone), with its queue
+   * time: from its arrival to the batch's end (`doneAt`, performance.now()), less the compute.
+   */
+  #share(res: EngineRunResult, batchRows: number, row: number, rows: number, alone: boolean, arrival: number, doneAt: number): BatchResult {
+    const queueUs = Math.max(0, Math.round((doneAt - arrival) * 1000) - res.computeUs);
     const outputs: Record<string, HostTensor> = {};
     for (const name in res.outputs) {
       const t = res.outputs[name] as HostTensor;

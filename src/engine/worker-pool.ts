@@ -27,11 +27,6 @@ export interface WorkerPoolOptions {
   readonly workers: number;
   readonly session: WorkerSessionOptions;
   /**
-   * Kept for the composition root's wiring: the bound (us) under which the repository's warm-up profile moves a
-   * CPU variant to the main thread (see model-profile.ts). The pool itself no longer decides.
-   */
-  readonly inlineMaxComputeUs?: number;
-  /**
    * Intra-op threads of a second, "wide" session per variant in worker 0, used for a batch that finds every
    * worker idle: it borrows the idle workers' cores (they take no work while it runs), so a lone request at
    * low load runs on all of them. Under load batches meet busy workers and use the one-thread sessions.
@@ -105,7 +100,7 @@ export class WorkerPool implements ModelEngine {
   readonly #main = new MainThreadRunner();
   /** Variants with a wide session in worker 0. */
   readonly #wide = new Set<string>();
-  /** Batch sizes (rows) at which the profile measured the wide session faster, per variant (useWideFrom). */
+  /** Batch sizes (rows) at which the profile measured the wide session faster, per variant (useWideAt). */
   readonly #wideSizes = new Map<string, { readonly sizes: readonly number[]; readonly helps: ReadonlySet<number> }>();
   /** True while a wide run has borrowed every worker. */
   #lent = false;
@@ -222,11 +217,16 @@ export class WorkerPool implements ModelEngine {
     await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
   }
 
+  /** Logs ONNX Runtime's own message of a failed main-thread batch; the caller hears engineFailure. */
+  #mainThreadFailure(key: string, e: Error): InferenceError {
+    log.error({ variant: key, err: e.message }, 'ONNX Runtime failed to run a batch on the main thread');
+    return engineFailure(key);
+  }
+
   runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
     if (!this.#main.has(key) || this.#main.busy) return false;
     return this.#main.runSoon(key, inputs, (err, res) => {
-      if (err) log.error({ variant: key, err: err.message }, 'ONNX Runtime failed to run a batch on the main thread');
-      done(err ? engineFailure(key) : undefined, res);
+      done(err ? this.#mainThreadFailure(key, err) : undefined, res);
       this.#notifyIdle();
     });
   }
@@ -238,8 +238,7 @@ export class WorkerPool implements ModelEngine {
         return r;
       }, (e: Error) => {
         this.#notifyIdle();
-        log.error({ variant: key, err: e.message }, 'ONNX Runtime failed to run a batch on the main thread');
-        throw engineFailure(key);
+        throw this.#mainThreadFailure(key, e);
       });
     }
     if (this.#wide.has(key) && this.#allIdle() && this.#wideHelps(key, rowsOf(inputs))) {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { InferenceError } from '../errors/index.js';
 import { inferenceCall, unaryCall } from '../server/inference-call.js';
 import { checkClientString, MAX_REQUEST_ID_CHARS } from '../server/request-limits.js';
@@ -61,7 +61,6 @@ function serverVersion(): string {
 /** Builds the service implementation. */
 export function createKserveService(deps: KserveServiceDeps): UntypedServiceImplementation {
   const callDeps = { knownModel: (m: string) => deps.repository.has(m), isDraining: deps.isDraining, track: deps.track };
-  const unary = <Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unknown>) => unknown) => unaryCall<Req>(rpc, fn);
   const names = (req: ModelNameRequest): ModelNameRequest => {
     checkClientString('name', req.name);
     checkClientString('version', req.version);
@@ -71,18 +70,18 @@ export function createKserveService(deps: KserveServiceDeps): UntypedServiceImpl
 
   return {
     // Live while the process answers: liveness is not readiness (a draining server is live and not ready).
-    ServerLive: unary('ServerLive', () => ({ live: true })),
+    ServerLive: unaryCall('ServerLive', () => ({ live: true })),
 
-    ServerReady: unary('ServerReady', () => ({ ready: serverReady(deps.health) })),
+    ServerReady: unaryCall('ServerReady', () => ({ ready: serverReady(deps.health) })),
 
-    ModelReady: unary<ModelNameRequest>('ModelReady', ({ request }) => {
+    ModelReady: unaryCall<ModelNameRequest>('ModelReady', ({ request }) => {
       const { name, version: v } = names(request);
       return { ready: modelReady(deps.health, deps.repository, name, v) };
     }),
 
-    ServerMetadata: unary('ServerMetadata', () => ({ name: OIP_SERVER_NAME, version: serverVersion(), extensions: OIP_EXTENSIONS })),
+    ServerMetadata: unaryCall('ServerMetadata', () => ({ name: OIP_SERVER_NAME, version: serverVersion(), extensions: OIP_EXTENSIONS })),
 
-    ModelMetadata: unary<ModelNameRequest>('ModelMetadata', ({ request }) => {
+    ModelMetadata: unaryCall<ModelNameRequest>('ModelMetadata', ({ request }) => {
       const { name, version: v } = names(request);
       if (!name) throw new InferenceError('INVALID_REQUEST', 'field "name" is required');
       const d = deps.repository.details(name, v || undefined);
@@ -129,8 +128,8 @@ export function createKserveService(deps: KserveServiceDeps): UntypedServiceImpl
       },
     }),
 
-    RepositoryIndex: unary<{ repositoryName: string; ready: boolean }>('RepositoryIndex', ({ request }) => repo.index(request)),
-    RepositoryModelLoad: unary<{ repositoryName: string; modelName: string; parameters: Record<string, unknown> }>('RepositoryModelLoad', ({ request, metadata }) => repo.load(request, metadata)),
-    RepositoryModelUnload: unary<{ repositoryName: string; modelName: string; parameters: Record<string, unknown> }>('RepositoryModelUnload', ({ request, metadata }) => repo.unload(request, metadata)),
+    RepositoryIndex: unaryCall<{ repositoryName: string; ready: boolean }>('RepositoryIndex', ({ request }) => repo.index(request)),
+    RepositoryModelLoad: unaryCall<{ repositoryName: string; modelName: string; parameters: Record<string, unknown> }>('RepositoryModelLoad', ({ request, metadata }) => repo.load(request, metadata)),
+    RepositoryModelUnload: unaryCall<{ repositoryName: string; modelName: string; parameters: Record<string, unknown> }>('RepositoryModelUnload', ({ request, metadata }) => repo.unload(request, metadata)),
   };
 }

@@ -58,19 +58,19 @@ export class Predictor {
   /** Answers one request: resolve the model, validate, answer cached rows, compute the missing ones, store them. */
   predict(call: PredictCall): Promise<PredictAnswer> {
     if (!call.model) return Promise.reject(new InferenceError('INVALID_REQUEST', 'field "model" is required'));
-    let ready: ResolvedModel | undefined;
+    let resolved: ResolvedModel | Promise<ResolvedModel>;
     try {
-      ready = this.#repo.resolveReady(call.model, call.version, call.variant);
+      resolved = this.#repo.resolve(call.model, call.version, call.variant);
     } catch (e) {
       return Promise.reject(e as Error);
     }
     // A loaded model answers without an extra async frame (the per-call path of a tiny model is mostly hops).
-    return ready ? this.#answerReleasing(call, ready) : this.#predictCold(call);
+    return resolved instanceof Promise ? this.#predictCold(call, resolved) : this.#answerReleasing(call, resolved);
   }
 
   /** A model that must load first: the wait is this request's cold start, counted as queue time. */
-  async #predictCold(call: PredictCall): Promise<PredictAnswer> {
-    const resolved = await this.#repo.resolve(call.model, call.version, call.variant);
+  async #predictCold(call: PredictCall, loading: Promise<ResolvedModel>): Promise<PredictAnswer> {
+    const resolved = await loading;
     const answer = await this.#answerReleasing(call, resolved);
     return resolved.coldStartUs > 0 ? { ...answer, queueUs: answer.queueUs + resolved.coldStartUs } : answer;
   }

@@ -371,45 +371,45 @@ export class ModelRepository {
   }
 
   /**
-   * The batcher for a request when its version is READY, without a promise (the per-call path of a loaded
-   * model stays synchronous); undefined when it must load first (then use `resolve`).
+   * Finds the batcher for a request, with a residency lease the caller releases when it is answered. A READY
+   * version answers directly, without a promise (the per-call path of a loaded model stays synchronous); one
+   * that must load first answers with a promise, and the load is the request's cold start.
    */
-  resolveReady(name: string, version: string | undefined, requested: VariantRequest): ResolvedModel | undefined {
+  resolve(name: string, version: string | undefined, requested: VariantRequest): ResolvedModel | Promise<ResolvedModel> {
     const m = this.#model(name);
     const v = this.#version(m, version);
-    if (v.state !== 'READY' || m.configError || !m.config) return undefined;
-    const variant = this.#pickVariant(m.name, m.config, v, requested);
-    const batcher = v.batchers.get(variant);
-    if (!batcher) return undefined;
-    // The same lease as resolve(): eviction never picks a version with a request in flight.
-    const release = this.#residency?.acquire(name, v.version) ?? noop;
-    return { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges, coldStartUs: 0, release };
-  }
-
-  /** Finds (loading on first use) the batcher for a request. */
-  async resolve(name: string, version: string | undefined, requested: VariantRequest): Promise<ResolvedModel> {
-    const m = this.#model(name);
-    const v = this.#version(m, version);
-    if (m.configError || !m.config) throw new InferenceError('MODEL_NOT_READY', `model "${name}" is not serving: ${m.configError}`);
+    const cfg = m.config;
+    if (m.configError || !cfg) throw new InferenceError('MODEL_NOT_READY', `model "${name}" is not serving: ${m.configError}`);
     if (v.state === 'FAILED') throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${v.error}`);
     // Held from before a cold load starts, so that eviction never picks a version a request is waiting for.
     const release = this.#residency?.acquire(name, v.version) ?? noop;
-    try {
-      let coldStartUs = 0;
-      if (v.state !== 'READY') {
+    if (v.state === 'READY') {
+      try {
+        return this.#bind(m, cfg, v, requested, 0, release);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    }
+    return (async () => {
+      try {
         const t0 = performance.now();
         this.#residency?.coldStart(name, v.version);
         await this.load(name, v.version);
-        coldStartUs = Math.round((performance.now() - t0) * 1000);
+        return this.#bind(m, cfg, v, requested, Math.round((performance.now() - t0) * 1000), release);
+      } catch (e) {
+        release();
+        throw e;
       }
-      const variant = this.#pickVariant(m.name, m.config, v, requested);
-      const batcher = v.batchers.get(variant);
-      if (!batcher) throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} is unloading`);
-      return { name, version: v.version, variant, config: m.config, batcher, ranges: v.ranges, coldStartUs, release };
-    } catch (e) {
-      release();
-      throw e;
-    }
+    })();
+  }
+
+  /** The resolved model of a loaded version: its variant for this request and that variant's batcher. */
+  #bind(m: ModelEntry, cfg: ModelConfig, v: VersionEntry, requested: VariantRequest, coldStartUs: number, release: () => void): ResolvedModel {
+    const variant = this.#pickVariant(m.name, cfg, v, requested);
+    const batcher = v.batchers.get(variant);
+    if (!batcher) throw new InferenceError('MODEL_NOT_READY', `model "${m.name}" version ${v.version} is unloading`);
+    return { name: m.name, version: v.version, variant, config: cfg, batcher, ranges: v.ranges, coldStartUs, release };
   }
 
   #pickVariant(name: string, cfg: ModelConfig, v: VersionEntry, requested: VariantRequest): VariantName {

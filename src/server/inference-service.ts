@@ -3,7 +3,7 @@
  * the call to the predictor, encode the answer. Errors go through toGrpcStatus, the one mapping.
  */
 import { performance } from 'node:perf_hooks';
-import type { ServerUnaryCall, UntypedServiceImplementation, Metadata } from '@grpc/grpc-js';
+import type { UntypedServiceImplementation, Metadata } from '@grpc/grpc-js';
 import { InferenceError } from '../errors/index.js';
 import { inferenceCall, unaryCall } from './inference-call.js';
 import { checkAdminAccess } from './admin-access.js';
@@ -40,7 +40,6 @@ export interface InferenceServiceDeps {
 /** Builds the service implementation. */
 export function createInferenceService(deps: InferenceServiceDeps): UntypedServiceImplementation {
   const callDeps = { knownModel: (m: string) => deps.repository.has(m), isDraining: deps.isDraining, track: deps.track };
-  const unary = <Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unknown>) => Promise<unknown>) => unaryCall<Req>(rpc, fn);
   /** An admin request: the token first, then its names. */
   const admin = (request: ModelRequest, md: Metadata): ModelRequest => {
     checkAdminAccess(deps, md);
@@ -81,7 +80,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       },
     }),
 
-    ListModels: unary('ListModels', async () => ({
+    ListModels: unaryCall('ListModels', async () => ({
       models: deps.repository.list().map((m) => ({
         name: m.name, versions: m.versions, latestVersion: m.latestVersion, ready: m.ready, state: m.state,
         error: m.error ?? '', variants: m.variants.map((v) => VARIANT_TO_ENUM[v]), configSource: m.configSource,
@@ -91,7 +90,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       })),
     })),
 
-    GetModelMetadata: unary<ModelRequest>('GetModelMetadata', async ({ request }) => {
+    GetModelMetadata: unaryCall<ModelRequest>('GetModelMetadata', async ({ request }) => {
       checkClientString('model', request.model);
       checkClientString('version', request.version);
       const d = deps.repository.details(request.model, request.version || undefined);
@@ -112,7 +111,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       };
     }),
 
-    LoadModel: unary<ModelRequest>('LoadModel', async ({ request, metadata }) => {
+    LoadModel: unaryCall<ModelRequest>('LoadModel', async ({ request, metadata }) => {
       const { model, version } = admin(request, metadata);
       await deps.repository.reload(model, version || undefined);
       const d = deps.repository.details(model, version || undefined);
@@ -120,7 +119,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
       return { model, version: d.version, ready: d.ready };
     }),
 
-    UnloadModel: unary<ModelRequest>('UnloadModel', async ({ request, metadata }) => {
+    UnloadModel: unaryCall<ModelRequest>('UnloadModel', async ({ request, metadata }) => {
       const { model, version } = admin(request, metadata);
       await deps.repository.unload(model, version || undefined);
       log.info({ model }, 'model unloaded by admin request');
