@@ -2,6 +2,7 @@
 import { loadServiceConfig, ConfigError } from './config/service-config.js';
 import { rootLogger } from './logging/logger.js';
 import { startApp } from './app.js';
+import { tuneV8 } from './v8-tuning.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  const v8Flags = tuneV8({ pretenuring: config.v8Pretenuring });
+  if (v8Flags.length > 0) rootLogger.info({ v8Flags }, 'V8 flags set for serving');
   const app = await startApp(config);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -28,6 +28,8 @@ export const SERVICE_DEFAULTS = Object.freeze({
   // All cores: a batch that finds every worker idle runs on a session that borrows them (measured on this
   // 2-core machine: lead-intent FP32 batch 1 4.5 -> 2.8 ms, INT8 2.6 -> 1.9 ms).
   idleIntraOpThreads: Math.max(1, os.availableParallelism()),
+  // Off: V8's allocation-site pretenuring misreads a server's in-flight calls as long-lived (see src/v8-tuning.ts).
+  v8Pretenuring: false,
   executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',
   preloadTop: 10,
   logLevel: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
@@ -90,6 +92,7 @@ export const ServiceConfigSchema = z.object({
   intraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.intraOpThreads),
   inlineMaxComputeUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.inlineMaxComputeUs),
   idleIntraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.idleIntraOpThreads),
+  v8Pretenuring: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(SERVICE_DEFAULTS.v8Pretenuring),
   executionProvider: z.enum(['auto', 'cpu', 'cuda']).default(SERVICE_DEFAULTS.executionProvider),
   preloadTop: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.preloadTop),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(SERVICE_DEFAULTS.logLevel),
@@ -152,6 +155,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_INTRA_OP_THREADS: 'intraOpThreads',
   HUB_INLINE_MAX_COMPUTE_US: 'inlineMaxComputeUs',
   HUB_IDLE_INTRA_OP_THREADS: 'idleIntraOpThreads',
+  HUB_V8_PRETENURING: 'v8Pretenuring',
   HUB_EXECUTION_PROVIDER: 'executionProvider',
   HUB_PRELOAD_TOP: 'preloadTop',
   HUB_LOG_LEVEL: 'logLevel',
