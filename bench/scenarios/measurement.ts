@@ -109,3 +109,23 @@ export async function measure(server: ServerHandle, spec: PointSpec, drive: () =
       : load.cachedRows !== undefined && load.completed > 0 ? load.cachedRows / (load.completed * spec.rowsPerRequest) : undefined,
   };
 }
+
+/** One point per configuration: repeats (the counterbalanced passes) averaged, in first-seen order. */
+export function meanOfRepeats(ms: readonly Measurement[]): Measurement[] {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of ms) {
+    const k = `${m.config}|${m.model}|${m.variant}|${m.concurrency}`;
+    const g = groups.get(k);
+    if (g) g.push(m); else groups.set(k, [m]);
+  }
+  return [...groups.values()].map((g) => {
+    const mean = (f: (m: Measurement) => number): number => g.reduce((a, m) => a + f(m), 0) / g.length;
+    const first = g[0] as Measurement;
+    return {
+      ...first, okPerSecond: mean((m) => m.okPerSecond), rowsPerSecond: mean((m) => m.rowsPerSecond),
+      load: { ...first.load, latency: { ...first.load.latency, p50Ms: mean((m) => m.load.latency.p50Ms), p95Ms: mean((m) => m.load.latency.p95Ms) } },
+      serverCpuSeconds: first.serverCpuSeconds === undefined ? undefined : mean((m) => m.serverCpuSeconds ?? 0),
+      predictionsPerCoreSecond: g.every((m) => m.predictionsPerCoreSecond !== undefined) ? mean((m) => m.predictionsPerCoreSecond ?? 0) : undefined,
+    };
+  });
+}

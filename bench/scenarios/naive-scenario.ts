@@ -1,63 +1,89 @@
 /**
- * hub-inference beside the plain server a Node user writes in ten minutes (bench/naive/naive-server.ts),
- * in the same run, on the same requests: every bundled model, one FP32 row per call, cache bypassed, at 1
- * and 128 callers; plus hub's AUTO variant on lead-intent at 128 callers. The naive server has no metrics,
- * so its errors are only what the load tool sees (h2load does not read grpc-status).
+ * hub-inference beside the plain server a Node user writes in ten minutes (bench/naive/naive-server.ts), on the
+ * same requests: every bundled model, one FP32 row per call, cache bypassed, at 1 and 128 callers; plus hub's
+ * AUTO variant on lead-intent at 128 callers.
+ *
+ * Both servers run at once and take turns, point by point, in alternating order (naive then hub, then hub then
+ * naive, ...): on this shared machine the speed of the same server drifts by 20-30% within a minute, so two
+ * blocks measured one after the other compared the minutes more than the servers. Each point is measured
+ * `rounds` times per server and the report gives the mean, the ratio of the means, and each round's own ratio.
+ * The naive server has no metrics, so its errors are only what the load tool sees (h2load does not read
+ * grpc-status); its CPU comes from /proc like hub's.
  */
 import path from 'node:path';
 import { BENCH_MODELS } from '../workload/bench-models.js';
 import { firstRequest } from './ghz-config-files.js';
 import { driveLoad, warmUp, type Workload } from './drive-load.js';
-import { measure, type Measurement } from './measurement.js';
+import { meanOfRepeats, measure, type Measurement } from './measurement.js';
 import { withServer } from './with-server.js';
 import { formatPoint } from './format-point.js';
 import type { BenchContext } from './bench-context.js';
+import type { ServerHandle } from '../harness/server-process.js';
 
 /** Callers compared: an idle server and a loaded one. */
 export const NAIVE_CALLERS = [1, 128] as const;
+/** Turns each server takes at every point. */
+const ROUNDS = { smoke: 1, quick: 2, full: 3 } as const;
+
+interface Point { readonly model: string; readonly variant: string; readonly request: Record<string, unknown>; readonly callers: number; readonly file: string }
 
 /** Runs the comparison. */
 export async function runNaiveScenario(ctx: BenchContext): Promise<Measurement[]> {
   const out: Measurement[] = [];
-  const naive = { script: path.join(ctx.root, 'dist', 'bench', 'naive', 'naive-server.js'), args: [ctx.modelRepository] };
-  const servers = [
-    { config: 'naive', label: 'naive reference server', opts: { entry: naive } },
-    { config: 'hub', label: 'hub, adaptive', opts: { batching: 'adaptive' as const } },
-  ];
-  for (const s of servers) {
-    await withServer(ctx, s.label, s.opts, async (server) => {
-      for (const model of BENCH_MODELS) {
-        const file = `compare-${model}-fp32.json`;
-        const fp32 = firstRequest(ctx.root, file);
-        const points: { variant: string; request: Record<string, unknown>; callers: number }[] = NAIVE_CALLERS.map((c) => ({ variant: 'fp32', request: fp32, callers: c }));
-        if (s.config === 'hub' && model === 'lead-intent') {
-          const { variant: _pinned, ...auto } = fp32;
-          void _pinned;
-          points.push({ variant: 'auto', request: auto, callers: 128 });
-        }
-        for (const p of points) {
-          const w: Workload = { ghzConfig: file, method: 'Predict', parts: [{ request: p.request, concurrency: p.callers }], durationSeconds: ctx.settings.pointSeconds };
-          await warmUp(ctx, server.grpcAddress, w);
-          const m = await measure(server, { scenario: 'naive', config: s.config, model, variant: p.variant, rowsPerRequest: 1, concurrency: p.callers }, () => driveLoad(ctx, server.grpcAddress, w));
+  const naiveEntry = { script: path.join(ctx.root, 'dist', 'bench', 'naive', 'naive-server.js'), args: [ctx.modelRepository] };
+  const rounds = ROUNDS[ctx.mode];
+  await withServer(ctx, 'naive reference server', { entry: naiveEntry }, (naive) => withServer(ctx, 'hub, adaptive', { batching: 'adaptive' }, async (hub) => {
+    const servers: Record<'naive' | 'hub', ServerHandle> = { naive, hub };
+    const points: Point[] = [];
+    for (const model of BENCH_MODELS) {
+      const file = `compare-${model}-fp32.json`;
+      const fp32 = firstRequest(ctx.root, file);
+      for (const c of NAIVE_CALLERS) points.push({ model, variant: 'fp32', request: fp32, callers: c, file });
+      if (model === 'lead-intent') {
+        const { variant: _pinned, ...auto } = fp32;
+        void _pinned;
+        points.push({ model, variant: 'auto', request: auto, callers: 128, file });
+      }
+    }
+    for (const p of points) {
+      const w: Workload = { ghzConfig: p.file, method: 'Predict', parts: [{ request: p.request, concurrency: p.callers }], durationSeconds: ctx.settings.pointSeconds };
+      // AUTO is hub's own choice: the naive server has one variant, measured at the FP32 points.
+      const configs: ('naive' | 'hub')[] = p.variant === 'auto' ? ['hub'] : ['naive', 'hub'];
+      for (const c of configs) await warmUp(ctx, servers[c].grpcAddress, w);
+      for (let r = 0; r < rounds; r++) {
+        for (const c of r % 2 === 0 ? configs : [...configs].reverse()) {
+          const m = await measure(servers[c], { scenario: 'naive', config: c, model: p.model, variant: p.variant, rowsPerRequest: 1, concurrency: p.callers }, () => driveLoad(ctx, servers[c].grpcAddress, w));
           ctx.progress(formatPoint(m));
           out.push(m);
         }
       }
-    });
-  }
+    }
+  }));
   return out;
 }
 
-/** The comparison table of the Markdown report. */
+/** The comparison table of the Markdown report: means over the rounds, and each round's ratio. */
 export function naiveMarkdown(ms: readonly Measurement[]): string {
-  const rows = ms.filter((m) => m.scenario === 'naive' && m.config === 'hub').map((h) => {
-    const n = ms.find((x) => x.scenario === 'naive' && x.config === 'naive' && x.model === h.model && x.concurrency === h.concurrency);
+  const all = ms.filter((m) => m.scenario === 'naive');
+  const means = meanOfRepeats(all);
+  const cpuUs = (m: Measurement | undefined): string => (m?.predictionsPerCoreSecond ? (1e6 / m.predictionsPerCoreSecond).toFixed(0) : '-');
+  const rows = means.filter((m) => m.config === 'hub').map((h) => {
+    const key = (x: Measurement): boolean => x.model === h.model && x.concurrency === h.concurrency;
+    const n = means.find((x) => x.config === 'naive' && key(x));
     const cell = (m: Measurement | undefined): string => (m ? `${m.okPerSecond.toFixed(0)} (${m.load.latency.p50Ms.toFixed(1)} / ${m.load.latency.p95Ms.toFixed(1)})` : '-');
     const ratio = n && n.okPerSecond > 0 ? `${(h.okPerSecond / n.okPerSecond).toFixed(2)}x` : '-';
-    return `| ${h.model} | ${h.variant.toUpperCase()} | ${h.concurrency} | ${cell(n)} | ${cell(h)} | ${ratio} |`;
+    // Round k of hub against round k of the naive server (the same minute of the run).
+    const hubRounds = all.filter((x) => x.config === 'hub' && x.variant === h.variant && key(x));
+    const naiveRounds = all.filter((x) => x.config === 'naive' && key(x));
+    const perRound = hubRounds.map((x, i) => {
+      const y = naiveRounds[i];
+      return y && y.okPerSecond > 0 ? (x.okPerSecond / y.okPerSecond).toFixed(2) : '-';
+    }).join(' ');
+    return `| ${h.model} | ${h.variant.toUpperCase()} | ${h.concurrency} | ${cell(n)} | ${cell(h)} | ${ratio} | ${perRound || '-'} | ${cpuUs(n)} / ${cpuUs(h)} |`;
   });
   if (rows.length === 0) return '';
+  const rounds = Math.max(...means.map((m) => all.filter((x) => x.config === m.config && x.model === m.model && x.variant === m.variant && x.concurrency === m.concurrency).length));
   return ['## hub beside the plain server (1 row per call, cache bypassed)', '',
-    'The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant.', '',
-    '| model | hub variant | callers | naive calls/s (p50 / p95 ms) | hub calls/s (p50 / p95 ms) | hub / naive |', '|---|---|---|---|---|---|', ...rows, ''].join('\n');
+    `The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. Both servers were up at once and took turns at every point in alternating order, ${rounds} turn(s) each; figures are means over the turns, "per turn" is each turn's hub / naive ratio. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant. CPU is server CPU time (all threads, /proc) per answered call.`, '',
+    '| model | hub variant | callers | naive calls/s (p50 / p95 ms) | hub calls/s (p50 / p95 ms) | hub / naive | per turn | CPU us/call naive / hub |', '|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n');
 }

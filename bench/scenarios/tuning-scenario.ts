@@ -13,7 +13,7 @@ import { BENCH_MODELS, type BenchModel } from '../workload/bench-models.js';
 import { modelFile } from '../engine/engine-ceiling.js';
 import { firstRequest } from './ghz-config-files.js';
 import { driveLoad, warmUp, type Workload } from './drive-load.js';
-import { measure, type Measurement } from './measurement.js';
+import { meanOfRepeats, measure, type Measurement } from './measurement.js';
 import { withServer } from './with-server.js';
 import { formatPoint } from './format-point.js';
 import type { BenchContext } from './bench-context.js';
@@ -148,20 +148,3 @@ export function tuningMarkdown(ms: readonly Measurement[], profiles: readonly Pr
   return out.join('\n');
 }
 
-/** One point per configuration: repeats (the counterbalanced passes) averaged, in first-seen order. */
-export function meanOfRepeats(ms: readonly Measurement[]): Measurement[] {
-  const groups = new Map<string, Measurement[]>();
-  for (const m of ms) {
-    const k = `${m.config}|${m.model}|${m.variant}|${m.concurrency}`;
-    const g = groups.get(k);
-    if (g) g.push(m); else groups.set(k, [m]);
-  }
-  return [...groups.values()].map((g) => {
-    const mean = (f: (m: Measurement) => number): number => g.reduce((a, m) => a + f(m), 0) / g.length;
-    const first = g[0] as Measurement;
-    return {
-      ...first, okPerSecond: mean((m) => m.okPerSecond), rowsPerSecond: mean((m) => m.rowsPerSecond),
-      load: { ...first.load, latency: { ...first.load.latency, p95Ms: mean((m) => m.load.latency.p95Ms) } },
-    };
-  });
-}

@@ -65,5 +65,8 @@ describe('service config', () => {
   it('parses booleans from env text', () => {
     expect(loadServiceConfig({ HUB_TLS_REQUIRE_CLIENT_CERT: 'false' }).tls.requireClientCert).toBe(false);
     expect(loadServiceConfig({ HUB_TLS_REQUIRE_CLIENT_CERT: 'true' }).tls.requireClientCert).toBe(true);
+    expect(loadServiceConfig({}).v8Pretenuring).toBe(false);
+    expect(loadServiceConfig({ HUB_V8_PRETENURING: 'true' }).v8Pretenuring).toBe(true);
+    expect(() => loadServiceConfig({ HUB_V8_PRETENURING: 'sometimes' })).toThrow(/v8Pretenuring/);
   });
 });
