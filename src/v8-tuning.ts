@@ -9,7 +9,7 @@
  * entry), although each call lives for milliseconds. Measured here on lead-scoring at 128 callers (h2load, one
  * run): V8 tenured 8-9 sites, garbage that died in the old generation came to ~9 KB per call (274 MB in 6 s, heap
  * sampling of objects collected by major GCs only), scavenges took 10-15 ms instead of 2-3 ms, the V8 helper
- * threads used ~30 us of CPU per call, and mark-compacts ran every second. Without pretenuring the same run
+ * threads used ~30 us of CPU per call, and a mark-compact ran about once a second. Without pretenuring the same run
  * promoted 30 MB and the server's CPU per call fell by a quarter. The naive server does not trip it because it
  * answers every call within one turn of the event loop; hub's batcher deliberately holds calls across turns.
  *

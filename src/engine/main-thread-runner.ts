@@ -27,6 +27,10 @@ type MainSession = { readonly sync: SyncSession } | { readonly session: ort.Infe
 export class MainThreadRunner {
   readonly #sessions = new Map<string, MainSession>();
   #busy = false;
+  /** The batch waiting for the check phase (one at most: the slot is single). */
+  #next: { readonly sync: SyncSession; readonly inputs: NamedTensors; readonly done: (err: Error | undefined, res?: EngineRunResult) => void } | undefined;
+  /** True while #drain runs batches: a batch started meanwhile joins it instead of waiting a turn. */
+  #draining = false;
 
   /** Whether `key` runs here. */
   has(key: string): boolean {
@@ -83,8 +87,7 @@ export class MainThreadRunner {
    *
    * A batch started while this check phase runs (the batcher dispatches the rows that waited behind the one
    * that just finished) runs in the same check phase, not one turn of the event loop later: the rows are all
-   * here, and making them wait through another read of the sockets only lengthened the queue (at 128 callers a
-   * batch of 32 rows left per turn while a hundred waited, so each request lived through several turns).
+   * here, and another read of the sockets first only makes them (and the calls they hold) live longer.
    */
   runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
     const s = this.#sessions.get(key);
@@ -94,10 +97,6 @@ export class MainThreadRunner {
     if (!this.#draining) setImmediate(this.#drain);
     return true;
   }
-
-  /** The batch waiting for the check phase (one at most: the slot is single). */
-  #next: { readonly sync: SyncSession; readonly inputs: NamedTensors; readonly done: (err: Error | undefined, res?: EngineRunResult) => void } | undefined;
-  #draining = false;
 
   /** Runs the waiting batch, and every batch its completion starts, in this check phase. */
   readonly #drain = (): void => {
