@@ -10,7 +10,7 @@
  * run): V8 tenured 8-9 sites, garbage that died in the old generation came to ~9 KB per call (274 MB in 6 s, heap
  * sampling of objects collected by major GCs only), scavenges took 10-15 ms instead of 2-3 ms, the V8 helper
  * threads used ~30 us of CPU per call, and a mark-compact ran about once a second. Without pretenuring the same run
- * promoted 30 MB and the server's CPU per call fell by a quarter. The naive server does not trip it because it
+ * promoted 30 MB, and in interleaved runs the server's CPU per call fell by about a third (109-139 to 74-93 us). The naive server does not trip it because it
  * answers every call within one turn of the event loop; hub's batcher deliberately holds calls across turns.
  *
  * `--no-allocation-site-pretenuring` cannot be given in NODE_OPTIONS, so the process sets it on itself before
