@@ -5,7 +5,7 @@
  * negative id is a client bug that Gather would silently wrap, so it is refused too. A value outside its range
  * is refused before it is queued (an out-of-range id makes ONNX Runtime fail the whole batch).
  */
-import { readModel, type ModelProto, type NodeProto } from '../onnx/onnx-io.js';
+import { readModelStructureAsync, type ModelProto, type NodeProto } from '../onnx/onnx-io.js';
 import type { ModelConfig } from './model-config.js';
 
 /** An inclusive integer range, and where it came from. */
@@ -69,11 +69,12 @@ export interface ShownFiles {
 /**
  * The valid ranges of a model's integer inputs: declared in config.json, else inferred from the embedding
  * tables of its FP32 graph. A declared range wider than the table the input indexes is a load error naming
- * the config file and field.
+ * the config file and field. Runs at every load, while other models serve: the graph is read off the event loop
+ * and without its tensors' values (readModelStructureAsync).
  */
-export function validRanges(cfg: ModelConfig, fp32File: string, shown: ShownFiles): Record<string, InputRange> {
+export async function validRanges(cfg: ModelConfig, fp32File: string, shown: ShownFiles): Promise<Record<string, InputRange>> {
   const needed = cfg.inputs.some((i) => i.dtype === 'int64' || i.dtype === 'int32' || i.dtype === 'uint8');
-  const inferred = needed ? inferInputRanges(readModel(fp32File, shown.model)) : {};
+  const inferred = needed ? inferInputRanges(await readModelStructureAsync(fp32File, shown.model)) : {};
   const out: Record<string, InputRange> = {};
   for (const spec of cfg.inputs) {
     const fromGraph = inferred[spec.name];

@@ -259,7 +259,7 @@ export class ModelRepository {
     try {
       v.provider = this.#o.provider;
       const fp32 = path.join(v.dir, VARIANT_FILES.fp32);
-      v.ranges = validRanges(cfg, fp32, { model: this.#rel(fp32), config: this.#rel(path.join(path.dirname(v.dir), CONFIG_FILE)) });
+      v.ranges = await validRanges(cfg, fp32, { model: this.#rel(fp32), config: this.#rel(path.join(path.dirname(v.dir), CONFIG_FILE)) });
       // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback INT8 becomes
       // servable and is loaded too; on a real GPU it is skipped (variant-policy.ts).
       const loaded: { variant: VariantName; key: string }[] = [];

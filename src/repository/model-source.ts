@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readModel } from '../onnx/onnx-io.js';
+import { readModelStructure } from '../onnx/onnx-io.js';
 import { autoCompleteConfig, onnxSignature } from './auto-config.js';
 import { ModelConfigError, parseModelConfig, readModelConfig, type ModelConfig } from './model-config.js';
 import { CONFIG_FILE, VARIANT_FILES } from './model-layout.js';
@@ -40,7 +40,7 @@ export function modelConfigFor(name: string, dir: string, latest: string | undef
   const onnxFile = path.join(dir, latest, VARIANT_FILES.fp32);
   let sig;
   try {
-    sig = onnxSignature(readModel(onnxFile));
+    sig = onnxSignature(readModelStructure(onnxFile));
   } catch (e) {
     throw new Error(`${shown(onnxFile)}: cannot read the model: ${(e as Error).message}`);
   }

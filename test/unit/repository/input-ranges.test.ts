@@ -48,17 +48,17 @@ describe('valid ranges at load', () => {
   beforeAll(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'hub-ranges-')); });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('takes a declared range over the embedding table when it is narrower', () => {
-    expect(validRanges(intent, INTENT_ONNX, SHOWN)).toEqual({ input_ids: { min: 0, max: 8191, source: 'the embedding table it indexes, 8192 rows' } });
-    expect(validRanges(intentWithRange({ min: 1, max: 4095 }), INTENT_ONNX, SHOWN)).toEqual({ input_ids: { min: 1, max: 4095, source: 'config.json' } });
+  it('takes a declared range over the embedding table when it is narrower', async () => {
+    await expect(validRanges(intent, INTENT_ONNX, SHOWN)).resolves.toEqual({ input_ids: { min: 0, max: 8191, source: 'the embedding table it indexes, 8192 rows' } });
+    await expect(validRanges(intentWithRange({ min: 1, max: 4095 }), INTENT_ONNX, SHOWN)).resolves.toEqual({ input_ids: { min: 1, max: 4095, source: 'config.json' } });
   });
 
-  it.each([[{ min: 0, max: 8192 }], [{ min: -1, max: 100 }]])('refuses a declared range %o wider than the embedding table, naming the file and field', (range) => {
-    expect(() => validRanges(intentWithRange(range), INTENT_ONNX, SHOWN)).toThrow(
+  it.each([[{ min: 0, max: 8192 }], [{ min: -1, max: 100 }]])('refuses a declared range %o wider than the embedding table, naming the file and field', async (range) => {
+    await expect(validRanges(intentWithRange(range), INTENT_ONNX, SHOWN)).rejects.toThrow(
       `lead-intent/config.json: field "inputs.input_ids.range": [${range.min}, ${range.max}] is wider than the embedding table it indexes, 8192 rows, valid [0, 8191]`);
   });
 
-  it('reads a tiny model written with the builder: ids through Reshape into an embedding Gather', () => {
+  it('reads a tiny model written with the builder: ids through Reshape into an embedding Gather', async () => {
     const b = new GraphBuilder('tiny-ranges');
     const table = b.uniform('embedding', [50, 4], 0.1);
     const flat = b.op('Reshape', ['ids', b.ints('flat_shape', [-1])], 'ids');
@@ -70,12 +70,12 @@ describe('valid ranges at load', () => {
       name: 'tiny', inputs: [{ name: 'ids', dtype: 'int64', shape: [-1, 1] }, { name: 'w', dtype: 'int64', shape: [-1, 1] }],
       outputs: [{ name: 'y', dtype: 'float32', shape: [-1] }],
     }, 'tiny/config.json');
-    expect(validRanges(cfg, file, { model: 'tiny/1/model.onnx', config: 'tiny/config.json' })).toEqual({ ids: { min: 0, max: 49, source: 'the embedding table it indexes, 50 rows' } });
+    await expect(validRanges(cfg, file, { model: 'tiny/1/model.onnx', config: 'tiny/config.json' })).resolves.toEqual({ ids: { min: 0, max: 49, source: 'the embedding table it indexes, 50 rows' } });
   });
 
-  it('names the model file, as the repository shows it, when the graph cannot be read', () => {
+  it('names the model file, as the repository shows it, when the graph cannot be read', async () => {
     const file = path.join(dir, 'broken.onnx');
     writeFileSync(file, 'not an onnx model');
-    expect(() => validRanges(intent, file, SHOWN)).toThrow(/^lead-intent\/1\/model\.onnx: cannot read the model: /);
+    await expect(validRanges(intent, file, SHOWN)).rejects.toThrow(/^lead-intent\/1\/model\.onnx: cannot read the model: /);
   });
 });
