@@ -14,7 +14,7 @@ import { DynamicBatcher, type BatchingPolicy } from '../batching/dynamic-batcher
 import type { BatchScheduler } from '../batching/batch-scheduler.js';
 import type { ModelEngine } from '../engine/inference-engine.js';
 import { warmupBatchSizes, type ModelConfig } from './model-config.js';
-import { modelConfigFor } from './model-source.js';
+import { modelConfigFor, modelConfigForAsync, type ModelConfigSource } from './model-source.js';
 import { compareVersions, CONFIG_FILE, VARIANT_FILES, variantFiles, type VariantFile, type VariantName } from './model-layout.js';
 import { checkSignature } from './signature-check.js';
 import { autoVariant, servesOn } from './variant-policy.js';
@@ -167,7 +167,23 @@ export class ModelRepository {
     }
   }
 
+  /** A model directory's versions and config, for the scan at start-up. */
   #readEntry(name: string, dir: string): ModelEntry {
+    const entry = this.#entryVersions(name, dir);
+    return this.#withConfig(entry, () => modelConfigFor(entry.name, entry.dir, entry.latest, (f: string) => this.#rel(f)));
+  }
+
+  /** #readEntry for a reload while other models serve: an ONNX file read for auto-config is read off the event loop. */
+  async #readEntryAsync(name: string, dir: string): Promise<ModelEntry> {
+    const entry = this.#entryVersions(name, dir);
+    const found = await modelConfigForAsync(entry.name, entry.dir, entry.latest, (f: string) => this.#rel(f)).catch((e: unknown) => e as Error);
+    return this.#withConfig(entry, () => {
+      if (found instanceof Error) throw found;
+      return found;
+    });
+  }
+
+  #entryVersions(name: string, dir: string): ModelEntry {
     const entry: ModelEntry = { name, dir, config: undefined, configError: undefined, versions: new Map(), latest: undefined, configSource: 'config.json' };
     for (const v of readdirSync(dir).sort(compareVersions)) {
       const vdir = path.join(dir, v);
@@ -175,9 +191,13 @@ export class ModelRepository {
       entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {}, profile: undefined });
     }
     entry.latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
+    return entry;
+  }
+
+  /** Sets the entry's config, or records why it has none (every version FAILED with that message). */
+  #withConfig(entry: ModelEntry, config: () => ModelConfigSource): ModelEntry {
     try {
-      const latest = entry.latest;
-      const found = modelConfigFor(entry.name, entry.dir, latest, (f: string) => this.#rel(f));
+      const found = config();
       entry.config = found.config;
       entry.configSource = found.source;
     } catch (e) {
@@ -358,7 +378,7 @@ export class ModelRepository {
     if (!plainName || !existsSync(dir) || !statSync(dir).isDirectory() || !isModelFolder(dir)) {
       throw new InferenceError('MODEL_NOT_FOUND', `model "${name}" not found in the repository; available models: ${this.names().join(', ') || '(none)'}`);
     }
-    const fresh = this.#readEntry(name, dir);
+    const fresh = await this.#readEntryAsync(name, dir);
     if (version && !fresh.versions.has(version)) {
       throw new InferenceError('VERSION_NOT_FOUND', `model "${name}" has no version "${version}" in the repository; versions: ${[...fresh.versions.keys()].join(', ') || '(none)'}`);
     }

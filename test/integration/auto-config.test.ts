@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -83,5 +83,31 @@ describe('config is optional: auto-complete from the ONNX signature', () => {
     for (const m of list.models) expect(m.error).not.toMatch(/\/tmp\//); // messages name files relative to the repository
     const e = await srv.call('Predict', { model: 'fixed-batch', inputs: wireInputs(sampleInputs(scoring, 1, 1)) }).catch((x) => x);
     expect(e.code).toBe(status.UNAVAILABLE);
+  });
+
+  it('LoadModel re-reads a config-less model from its file (read off the event loop), naming the file when it broke', async () => {
+    const file = path.join(repo.root, 'reloaded', '1', 'model.onnx');
+    mkdirSync(path.dirname(file), { recursive: true });
+    copyFileSync(path.resolve('models/lead-scoring/1/model.onnx'), file);
+    const first = await srv.call('LoadModel', { model: 'reloaded' });
+    expect(first).toMatchObject({ model: 'reloaded', version: '1', ready: true });
+    const inputs = sampleInputs(scoring, 2, 9);
+    const ok = await srv.call('Predict', { model: 'reloaded', variant: 'VARIANT_FP32', inputs: wireInputs(inputs) });
+    const ref = await referenceRun(path.resolve('models/lead-scoring/1/model.onnx'), inputs);
+    expect(maxRelDiff(responseFloats(ok.outputs[0]), ref['probability']!)).toBeLessThan(1e-5);
+
+    rmSync(file);
+    writeFileSync(file, 'no longer a model');
+    const broken = await srv.call('LoadModel', { model: 'reloaded' }).catch((x) => x);
+    expect(broken.code).toBe(status.UNAVAILABLE);
+    expect(broken.details).toMatch(/^model "reloaded" cannot load: reloaded\/1\/model\.onnx: cannot read the model: /);
+    const listed = (await srv.call('ListModels', {})).models.find((m: { name: string }) => m.name === 'reloaded');
+    expect(listed).toMatchObject({ state: 'FAILED' });
+    expect(listed.error).toMatch(/^reloaded\/1\/model\.onnx: cannot read the model/);
+
+    rmSync(file);
+    copyFileSync(path.resolve('models/lead-scoring/1/model.onnx'), file);
+    expect(await srv.call('LoadModel', { model: 'reloaded' })).toMatchObject({ ready: true });
+    expect((await srv.call('Predict', { model: 'reloaded', variant: 'VARIANT_FP32', inputs: wireInputs(inputs) })).outputs[0]).toEqual(ok.outputs[0]);
   });
 });
