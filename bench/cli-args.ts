@@ -4,12 +4,12 @@ import { COST_DEFAULTS, type CostAssumptions } from './report/cost-model.js';
 import type { BenchMode } from './scenarios/bench-context.js';
 
 /** Scenario names, in run order. */
-export const SCENARIOS = ['naive', 'tuning', 'batching', 'variant', 'cache', 'mixed', 'limits', 'oip', 'overload', 'fleet'] as const;
+export const SCENARIOS = ['naive', 'tuning', 'batching', 'variant', 'cache', 'mixed', 'limits', 'oip', 'overload', 'reload', 'fleet'] as const;
 /**
- * What runs when no scenario is named: everything but the overload flood and the fleet (three servers
- * replaying days of traffic), which are asked for by name.
+ * What runs when no scenario is named: everything but the overload flood, the reloads and the fleet (three
+ * servers replaying days of traffic), which are asked for by name.
  */
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'overload' && s !== 'fleet');
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'overload' && s !== 'reload' && s !== 'fleet');
 /** One scenario name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -29,7 +29,7 @@ export interface BenchArgs {
 
 /** Usage text. */
 export const USAGE = `usage: npm run bench -- [scenario...] [--quick|--full] [options]
-scenarios: ${SCENARIOS.join(', ')} (default: all but overload and fleet)
+scenarios: ${SCENARIOS.join(', ')} (default: all but overload, reload and fleet)
   --quick            short points, fewer configurations (default; under 2 minutes)
   --full             publishable run (10 s points, all modes, 60 s mixed workload)
   --tool T           auto (ghz if on PATH, else h2load), ghz or h2load

@@ -4,6 +4,7 @@
  */
 import { runNaiveScenario } from './scenarios/naive-scenario.js';
 import { runOverloadScenario, type OverloadResult } from './scenarios/overload-scenario.js';
+import { runReloadScenario, type ReloadResult } from './scenarios/reload-scenario.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +44,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
   let engine: EnginePoint[] = [];
   let zipf: ZipfTraffic | undefined;
   let overload: OverloadResult | undefined;
+  let reload: ReloadResult | undefined;
   let profiles: ProfileSummary[] | undefined;
   let fleet: FleetResult | undefined;
   const notes: string[] = [];
@@ -64,6 +66,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
       }
       case 'mixed': measurements.push(...await runMixedScenario(ctx)); break;
       case 'overload': overload = await runOverloadScenario(ctx); break;
+      case 'reload': reload = await runReloadScenario(ctx); break;
       case 'naive': measurements.push(...await runNaiveScenario(ctx)); break;
       case 'limits':
         measurements.push(...await runTransportCeiling(ctx));
@@ -86,7 +89,7 @@ export async function runBench(ctx: BenchContext, scenarios: readonly ScenarioNa
   const costConcurrency = ctx.settings.concurrencies.includes(COST_CONCURRENCY) ? COST_CONCURRENCY : Math.max(...ctx.settings.concurrencies);
   return {
     startedAt, finishedAt: new Date().toISOString(), mode: ctx.mode, tool: ctx.tool, scenarios, workers: ctx.workers,
-    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}), ...(overload ? { overload } : {}), ...(profiles ? { profiles } : {}), ...(fleet ? { fleet } : {}),
+    machine: machineInfo(), measurements, engine, ...(zipf ? { zipf } : {}), ...(overload ? { overload } : {}), ...(reload ? { reload } : {}), ...(profiles ? { profiles } : {}), ...(fleet ? { fleet } : {}),
     costAssumptions: cost, cost: costTable(measurements, cost, costConcurrency), costConcurrency, notes,
   };
 }

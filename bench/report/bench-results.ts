@@ -2,6 +2,7 @@
 import type { ProfileSummary } from '../scenarios/tuning-scenario.js';
 import type { EnginePoint } from '../engine/engine-ceiling.js';
 import type { OverloadResult } from '../scenarios/overload-scenario.js';
+import type { ReloadResult } from '../scenarios/reload-scenario.js';
 import type { FleetResult } from '../scenarios/fleet-scenario.js';
 import type { Measurement } from '../scenarios/measurement.js';
 import type { ZipfTraffic } from '../scenarios/cache-scenario.js';
@@ -29,6 +30,8 @@ export interface BenchResults {
   readonly zipf?: ZipfTraffic;
   /** The overload scenario's outcome, when it ran. */
   readonly overload?: OverloadResult;
+  /** The reload scenario's outcome, when it ran. */
+  readonly reload?: ReloadResult;
   /** Every bundled model's warm-up profile as the tuning scenario's server reported it. */
   readonly profiles?: readonly ProfileSummary[];
   /** The fleet scenario's outcome (memory budget, three residency policies), when it ran. */

@@ -1,5 +1,6 @@
 /** Renders a BenchResults as the Markdown report (tables; charts are SVG files next to it). */
 import { overloadMarkdown } from '../scenarios/overload-scenario.js';
+import { reloadMarkdown } from '../scenarios/reload-scenario.js';
 import { naiveMarkdown } from '../scenarios/naive-scenario.js';
 import { MIXED_P95_TARGET_MS } from '../scenarios/mixed-scenario.js';
 import { oipMarkdown } from '../scenarios/oip-scenario.js';
@@ -33,6 +34,7 @@ export function markdownReport(r: BenchResults, charts?: { throughput: string; p
   const naive = naiveMarkdown(ms);
   if (naive) out.push(naive);
   if (r.overload) out.push(overloadMarkdown(r.overload));
+  if (r.reload) out.push(reloadMarkdown(r.reload));
   if (r.fleet) out.push(fleetMarkdown(r.fleet));
 
   const batching = ms.filter((m) => m.scenario === 'batching');

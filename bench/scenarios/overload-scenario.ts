@@ -68,7 +68,7 @@ async function counter(server: ServerHandle, name: string, model: string): Promi
 const p99 = (r: readonly CallRecord[]): number => summarizeLatencies(r.map((x) => x.latencyMs)).p99Ms;
 
 /** The lead-scoring probe (50 calls/s, 1 s deadline) in a child process; resolves with its records. */
-function probeProcess(ctx: BenchContext, address: string, durationMs: number): Promise<CallRecord[]> {
+export function probeProcess(ctx: BenchContext, address: string, durationMs: number): Promise<CallRecord[]> {
   const script = path.join(ctx.root, 'dist', 'bench', 'load', 'open-loop-process.js');
   const stream = JSON.stringify({ name: 'probe', model: 'lead-scoring', rowsPerCall: 1, callsPerSecond: 50, deadlineMs: 1000 });
   return new Promise((resolve, reject) => {

@@ -3,10 +3,11 @@ import { parseBenchArgs, SCENARIOS } from '../../../bench/cli-args.js';
 import { COST_DEFAULTS } from '../../../bench/report/cost-model.js';
 
 describe('bench command line', () => {
-  it('defaults to every scenario but the overload flood and the fleet, in quick mode with the cost defaults', () => {
+  it('defaults to every scenario but the overload flood, the reloads and the fleet, in quick mode with the cost defaults', () => {
     const a = parseBenchArgs([]);
-    expect(a.scenarios).toEqual(SCENARIOS.filter((s) => s !== 'overload' && s !== 'fleet'));
+    expect(a.scenarios).toEqual(SCENARIOS.filter((s) => s !== 'overload' && s !== 'reload' && s !== 'fleet'));
     expect(parseBenchArgs(['overload']).scenarios).toEqual(['overload']);
+    expect(parseBenchArgs(['reload', '--full']).scenarios).toEqual(['reload']);
     expect(parseBenchArgs(['fleet', '--quick']).scenarios).toEqual(['fleet']);
     expect(a.mode).toBe('quick');
     expect(a.tool).toBe('auto');
