@@ -95,7 +95,8 @@ export async function runReloadScenario(ctx: BenchContext): Promise<ReloadResult
 export function reloadMarkdown(r: ReloadResult): string {
   const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const probe = (p: ProbeLatency): string => `${f(p.p50Ms, 2)} / ${f(p.p99Ms, 2)} / ${f(p.maxMs, 1)} ms (${p.calls} calls, ${p.errors} errors)`;
-  return [`## Reload (${r.model} reloaded ${r.reloadMs.length} times while lead-scoring is called)`, '',
+  const n = r.reloadMs.length;
+  return [`## Reload (${r.model} reloaded ${n} time${n === 1 ? '' : 's'} while lead-scoring is called)`, '',
     '| figure | measured |', '|---|---|',
     `| LoadModel wall time per reload | ${r.reloadMs.map((x) => f(x)).join(' / ')} ms |`,
     `| event loop's longest delay during each reload | ${r.lagMaxMs.map((x) => f(x)).join(' / ')} ms |`,

@@ -45,5 +45,27 @@ describe.skipIf(!hasH2load)('bench runner smoke (h2load)', () => {
     expect(JSON.parse(readFileSync(files.json, 'utf8')).measurements.length).toBe(results.measurements.length);
     expect(files.svgs.length).toBe(2);
   });
+
+  it('reload scenario: reloads lead-intent under a probe, reads the event-loop delay, and the probe loses no call', async () => {
+    const ctx: BenchContext = {
+      root, modelRepository: path.join(root, 'models'), mode: 'smoke', settings: MODES.smoke, tool: 'h2load', workers: 1,
+      progress: () => undefined,
+    };
+    const results = await runBench(ctx, ['reload'], COST_DEFAULTS);
+    expect(liveChildCount()).toBe(0);
+    const r = results.reload!;
+    expect(r.model).toBe('lead-intent');
+    expect(r.reloadMs).toHaveLength(1);
+    expect(r.reloadMs[0]).toBeGreaterThan(0);
+    expect(r.lagMaxMs).toHaveLength(1);
+    expect(r.lagMaxMs[0]).toBeGreaterThan(0); // read from the server's /metrics
+    for (const p of [r.quiet, r.duringReloads]) {
+      expect(p.calls).toBeGreaterThan(0);
+      expect(p.errors).toBe(0);
+      expect(p.maxMs).toBeGreaterThanOrEqual(p.p99Ms);
+    }
+    const files = await writeReport(results, outDir);
+    expect(readFileSync(files.markdown, 'utf8')).toContain('## Reload (lead-intent reloaded 1 time while lead-scoring is called)');
+  });
 });
 
