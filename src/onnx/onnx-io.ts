@@ -184,9 +184,9 @@ export function readModelStructure(file: string, shown?: string): ModelProto {
  * readModelStructure without blocking the event loop on the read, for loads while other models serve.
  * Measured on the build machine for the bundled 21 MB lead-intent model: `readFileSync` of it took 60-80 ms in
  * a fresh process (4-6 ms once the process reused freed memory), and decoding the tensor values took more on
- * top; during admin reloads of it the event loop's longest delay was 68-77 ms with that read, 19-54 ms with
- * this one (docs/benchmarks/2026-12-02-reload.md; what remains is no single block on the loop). Here the file is read
- * on libuv's thread pool and only the structure is decoded on the event loop.
+ * top. In `npm run bench -- reload --full` the event loop's longest delay during a reload of it was at worst
+ * 88 and 78 ms (two runs) with that read, 43 and 36 ms with this one (docs/benchmarks/2026-12-02-reload.md).
+ * Here the file is read on libuv's thread pool and only the structure is decoded on the event loop.
  */
 export async function readModelStructureAsync(file: string, shown?: string): Promise<ModelProto> {
   try {
