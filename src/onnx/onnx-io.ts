@@ -128,11 +128,13 @@ function getStructureType(): protobuf.Type {
   return structureType;
 }
 
+/** How decoded messages become plain objects: int64 as number, bytes as Uint8Array, only the fields present. */
+const PLAIN: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true, oneofs: false };
+
 /** Decodes ONNX model bytes into a plain object (int64 as number, bytes as Uint8Array). */
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const t = getModelType();
-  const msg = t.decode(bytes);
-  return t.toObject(msg, { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true, oneofs: false }) as ModelProto;
+  return t.toObject(t.decode(bytes), PLAIN) as ModelProto;
 }
 
 /** Encodes a plain ModelProto object into ONNX model bytes. */
@@ -163,7 +165,7 @@ export function readModel(file: string, shown?: string): ModelProto {
  */
 export function decodeModelStructure(bytes: Uint8Array): ModelProto {
   const t = getStructureType();
-  return t.toObject(t.decode(bytes), { longs: Number, enums: Number, bytes: Uint8Array, defaults: false, arrays: true, oneofs: false }) as ModelProto;
+  return t.toObject(t.decode(bytes), PLAIN) as ModelProto;
 }
 
 /** Names the file in a read or decoding failure (a decoder's "invalid wire type 7 at offset 1" alone does not). */
