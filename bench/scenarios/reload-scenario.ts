@@ -8,9 +8,8 @@
  * model. Reported: the probe's latency quiet and during the reloads, and the event loop's longest delay during
  * each reload (prom-client's `hub_nodejs_eventloop_lag_max_seconds`, which restarts at every scrape).
  */
-import * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
-import { loadPackageDefinition } from '../../src/proto/hub-proto.js';
+import { hubClient } from '../harness/hub-client.js';
 import { scrapeMetrics, sumSamples } from '../harness/prometheus-text.js';
 import { summarizeLatencies } from '../load/latency-stats.js';
 import type { CallRecord } from '../load/open-loop.js';
@@ -57,12 +56,9 @@ export async function runReloadScenario(ctx: BenchContext): Promise<ReloadResult
   const reloads = ctx.mode === 'full' ? 6 : ctx.mode === 'quick' ? 3 : 1;
   const probeSeconds = ctx.mode === 'full' ? 10 : 3;
   return withServer(ctx, 'reload, adaptive', { batching: 'adaptive' }, async (server) => {
-    const pkg = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as { hub: { inference: { v1: { InferenceService: grpc.ServiceClientConstructor } } } };
-    const client = new pkg.hub.inference.v1.InferenceService(server.grpcAddress, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...a: unknown[]) => unknown>;
+    const client = hubClient(server.grpcAddress);
     // The bench server listens on loopback without an admin token, so the admin RPCs are open.
-    const reload = (): Promise<void> => new Promise((resolve, reject) => {
-      (client['LoadModel'] as (r: unknown, cb: (e: Error | null) => void) => void)({ model: RELOADED }, (e) => (e ? reject(e) : resolve()));
-    });
+    const reload = (): Promise<unknown> => client.unary('LoadModel', { model: RELOADED });
     try {
       await probeProcess(ctx, server.grpcAddress, 1000); // warm the server's code paths
       await reload(); // and the reload path once

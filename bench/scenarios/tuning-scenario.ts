@@ -7,8 +7,7 @@
  * - batched / single: lead-intent FP32 at 128 callers with adaptive batching over the same with batching off,
  *   beside the profile's own batch-curve ratio (best rows/s over batch 1).
  */
-import * as grpc from '@grpc/grpc-js';
-import { loadPackageDefinition } from '../../src/proto/hub-proto.js';
+import { hubClient } from '../harness/hub-client.js';
 import { BENCH_MODELS, type BenchModel } from '../workload/bench-models.js';
 import { modelFile } from '../engine/engine-ceiling.js';
 import { firstRequest } from './ghz-config-files.js';
@@ -51,14 +50,11 @@ interface ProfileMessage {
 
 /** Reads every bundled model's warm-up profile from the running server. */
 async function readProfiles(address: string, workers: number): Promise<ProfileSummary[]> {
-  const pkg = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as { hub: { inference: { v1: { InferenceService: grpc.ServiceClientConstructor } } } };
-  const client = new pkg.hub.inference.v1.InferenceService(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...a: unknown[]) => unknown>;
+  const client = hubClient(address);
   try {
     const out: ProfileSummary[] = [];
     for (const model of BENCH_MODELS) {
-      const meta = await new Promise<{ profiles: ProfileMessage[]; defaultVariant: string; autoVariantReason: string; warmupMs: number }>((resolve, reject) => {
-        (client['GetModelMetadata'] as (r: unknown, cb: (e: Error | null, m: never) => void) => void)({ model }, (e, m) => (e ? reject(e) : resolve(m)));
-      });
+      const meta = await client.unary<{ profiles: ProfileMessage[]; defaultVariant: string; autoVariantReason: string; warmupMs: number }>('GetModelMetadata', { model });
       for (const p of meta.profiles) {
         out.push({
           model, variant: p.variant.replace('VARIANT_', '').toLowerCase(), bestBatch: p.bestBatchSize, bestRowsPerSecond: p.bestRowsPerSecond,
