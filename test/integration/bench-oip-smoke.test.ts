@@ -10,22 +10,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { h2loadAvailable } from '../../bench/load/h2load-runner.js';
 import { liveChildCount } from '../../bench/harness/child-processes.js';
-import { MODES, type BenchContext } from '../../bench/scenarios/bench-context.js';
+import { smokeContext } from '../helpers/bench-smoke-context.js';
 import { runBench, writeReport } from '../../bench/run-bench.js';
 import { COST_DEFAULTS } from '../../bench/report/cost-model.js';
 import { OIP_POINT } from '../../bench/scenarios/oip-scenario.js';
 
-const root = process.cwd();
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'hub-bench-oip-smoke-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe.skipIf(!h2loadAvailable())('bench oip scenario (h2load)', () => {
   it('measures Predict and ModelInfer on one server with no errors and reports them side by side', async () => {
-    const ctx: BenchContext = {
-      root, modelRepository: path.join(root, 'models'), mode: 'smoke', settings: MODES.smoke, tool: 'h2load', workers: 1,
-      progress: () => undefined,
-    };
-    const results = await runBench(ctx, ['oip'], COST_DEFAULTS);
+    const results = await runBench(smokeContext(), ['oip'], COST_DEFAULTS);
     expect(liveChildCount()).toBe(0);
     const points = results.measurements.filter((m) => m.scenario === 'oip');
     expect(points.map((m) => m.config)).toEqual([OIP_POINT.predict, OIP_POINT.oip]);

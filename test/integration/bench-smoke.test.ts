@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { h2loadAvailable } from '../../bench/load/h2load-runner.js';
 import { liveChildCount } from '../../bench/harness/child-processes.js';
 import { serverEntry } from '../../bench/harness/server-process.js';
-import { MODES, type BenchContext } from '../../bench/scenarios/bench-context.js';
+import { smokeContext } from '../helpers/bench-smoke-context.js';
 import { runBench, writeReport } from '../../bench/run-bench.js';
 import { COST_DEFAULTS } from '../../bench/report/cost-model.js';
 
@@ -24,11 +24,7 @@ describe.skipIf(!hasH2load)('bench runner smoke (h2load)', () => {
   it('starts a server, measures with h2load, writes the report and tears everything down', async () => {
     expect(existsSync(serverEntry(root)), 'dist/src/main.js missing: run `npm run build`').toBe(true);
     const progress: string[] = [];
-    const ctx: BenchContext = {
-      root, modelRepository: path.join(root, 'models'), mode: 'smoke', settings: MODES.smoke, tool: 'h2load', workers: 1,
-      progress: (line) => progress.push(line),
-    };
-    const results = await runBench(ctx, ['batching'], COST_DEFAULTS);
+    const results = await runBench(smokeContext((line) => progress.push(line)), ['batching'], COST_DEFAULTS);
     expect(liveChildCount()).toBe(0);
 
     const fp32 = results.measurements.find((m) => m.scenario === 'batching' && m.variant === 'fp32');
@@ -47,11 +43,7 @@ describe.skipIf(!hasH2load)('bench runner smoke (h2load)', () => {
   });
 
   it('reload scenario: reloads lead-intent under a probe, reads the event-loop delay, and the probe loses no call', async () => {
-    const ctx: BenchContext = {
-      root, modelRepository: path.join(root, 'models'), mode: 'smoke', settings: MODES.smoke, tool: 'h2load', workers: 1,
-      progress: () => undefined,
-    };
-    const results = await runBench(ctx, ['reload'], COST_DEFAULTS);
+    const results = await runBench(smokeContext(), ['reload'], COST_DEFAULTS);
     expect(liveChildCount()).toBe(0);
     const r = results.reload!;
     expect(r.model).toBe('lead-intent');
