@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { readModelConfig } from '../src/repository/model-config.js';
 import { CONFIG_FILE, int8OutputsFor, latestVariantFile, VARIANT_FILES } from '../src/repository/model-layout.js';
 import { QuantizeError, type ActivationScaling } from './dynamic-quantizer.js';
+import type { WeightRange } from '../src/engine/int8-host.js';
 import { parseInputFlag } from './inputs.js';
 import { NothingToQuantizeError, runPipeline, upToDate, type PipelineOptions } from './pipeline.js';
 import { DEFAULT_GATE, formatReport, type AccuracyGate } from './report.js';
@@ -19,6 +20,9 @@ const USAGE = `usage: npm run quantize -- <model dir | model.onnx> [options]
   --mode dynamic|static        dynamic (default): int8 weights, activations quantized at run time
                                static: QDQ (S8S8) with calibrated activation ranges
   --per-channel | --per-tensor weight scales per output channel (default) or one per tensor
+  --weight-range auto|full|reduced   int8 weights in [-127, 127] (full) or in 7 bits (reduced: for x86-64 CPUs
+                               without VNNI, whose u8 x s8 products saturate in 16 bits). auto (default): reduced
+                               when this host's CPU saturates, so the gate checks what this host serves
   --activations A      dynamic mode: per-row (default; a row's answer never depends on its batch-mates) or
                        per-tensor-batch-dependent (one scale per batch; ORT fuses it, but answers vary with batch-mates)
   --exclude-nodes a,b          keep these nodes FP32
@@ -63,12 +67,12 @@ async function bundled(repo: string, quiet: boolean): Promise<number> {
     const cfgFile = path.join(dir, CONFIG_FILE);
     if (!statSync(dir).isDirectory() || !existsSync(cfgFile)) continue;
     const cfg = readModelConfig(cfgFile, name);
-    const q = cfg.quantization as { mode?: string; perChannel?: boolean; activations?: string; gate?: Partial<AccuracyGate>; excludeNodes?: string[]; excludeOpTypes?: string[] } | undefined;
+    const q = cfg.quantization as { mode?: string; perChannel?: boolean; weightRange?: string; activations?: string; gate?: Partial<AccuracyGate>; excludeNodes?: string[]; excludeOpTypes?: string[] } | undefined;
     if (!q) continue;
     const modelFile = modelFileOf(dir);
     const o: PipelineOptions = {
       modelFile, ...outputsFor(modelFile, undefined),
-      mode: q.mode === 'static' ? 'static' : 'dynamic', perChannel: q.perChannel ?? true,
+      mode: q.mode === 'static' ? 'static' : 'dynamic', perChannel: q.perChannel ?? true, weightRange: weightRangeArg(q.weightRange, `${name}/${CONFIG_FILE} quantization.weightRange`),
       activations: q.activations === 'per-tensor-batch-dependent' ? 'per-tensor-batch-dependent' : 'per-row',
       excludeNodes: q.excludeNodes ?? [], excludeOpTypes: q.excludeOpTypes ?? [],
       calibrationMethod: 'minmax', percentile: 99.99, calibrationRows: 256, validationRows: 256,
@@ -87,6 +91,11 @@ async function bundled(repo: string, quiet: boolean): Promise<number> {
   return failures > 0 ? 2 : 0;
 }
 
+function weightRangeArg(v: string | undefined, what: string): WeightRange | 'auto' {
+  if (v === undefined || v === 'auto' || v === 'full' || v === 'reduced') return v ?? 'auto';
+  throw new QuantizeError(`${what} must be auto, full or reduced, got "${v}"`);
+}
+
 function activationsOf(v: string | undefined): ActivationScaling {
   if (v === undefined || v === 'per-row') return 'per-row';
   if (v === 'per-tensor-batch-dependent') return v;
@@ -97,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {
-      mode: { type: 'string' }, 'per-channel': { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, activations: { type: 'string' },
+      mode: { type: 'string' }, 'per-channel': { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'weight-range': { type: 'string' }, activations: { type: 'string' },
       input: { type: 'string', multiple: true },
       'exclude-nodes': { type: 'string' }, 'exclude-op-types': { type: 'string' },
       calibration: { type: 'string' }, 'calibration-method': { type: 'string' }, percentile: { type: 'string' },
@@ -118,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
   const modelFile = modelFileOf(target);
   const o: PipelineOptions = {
     modelFile, ...outputsFor(modelFile, values.out),
-    mode, perChannel: values['per-tensor'] !== true, activations: activationsOf(values.activations),
+    mode, perChannel: values['per-tensor'] !== true, weightRange: weightRangeArg(values['weight-range'], '--weight-range'), activations: activationsOf(values.activations),
     inputs: Object.fromEntries((values.input ?? []).map(parseInputFlag)),
     excludeNodes: list(values['exclude-nodes']), excludeOpTypes: list(values['exclude-op-types']),
     calibrationFile: values.calibration, calibrationMethod: method, percentile: num(values.percentile, 'percentile', 99.99),

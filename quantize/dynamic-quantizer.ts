@@ -13,6 +13,7 @@
 import type { ModelProto, NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
 import { attr, floatTensor, OnnxDataType, tensorFloats } from '../src/onnx/onnx-io.js';
 import { GraphIndex, floatAttr, intAttr, nodeLabel } from './graph-utils.js';
+import { weightRangeFor, type WeightRange } from '../src/engine/int8-host.js';
 import { quantizeMatrixInt8, quantizeUint8, transpose } from './weight-quantization.js';
 import { classifyNode, int8Tensor, uint8Tensor } from './quantize-targets.js';
 import { PerRowActivations, type IntMatrix } from './per-row-activations.js';
@@ -30,6 +31,8 @@ export type ActivationScaling = 'per-row' | 'per-tensor-batch-dependent';
 /** Options of dynamic quantization. */
 export interface DynamicQuantizeOptions {
   readonly perChannel: boolean;
+  /** int8 weights in [-127, 127] or in 7 bits; default: what this host needs (src/engine/int8-host.ts). */
+  readonly weightRange?: WeightRange;
   /** Default 'per-row'. */
   readonly activations?: ActivationScaling;
   /** Node names kept FP32. */
@@ -88,7 +91,7 @@ export function quantizeDynamic(source: ModelProto, options: DynamicQuantizeOpti
       let values = tensorFloats(w);
       let [k, n] = dims as [number, number];
       if (transposed) { values = transpose(values, k, n); [k, n] = [n, k]; }
-      const iw = quantizeMatrixInt8(values, k, n, options.perChannel);
+      const iw = quantizeMatrixInt8(values, k, n, options.perChannel, options.weightRange ?? weightRangeFor());
       const scales = alpha === 1 ? iw.scales : iw.scales.map((s) => s * alpha);
       q = { q: index.unique(`${w.name}_quantized`), scale: index.unique(`${w.name}_scale`), k, n };
       index.addInitializer(int8Tensor(q.q, [k, n], iw.values));

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { thisInt8Host, weightRangeFor, type Int8Host, type WeightRange } from '../src/engine/int8-host.js';
 import { decodeModel, encodeModel } from '../src/onnx/onnx-io.js';
 import { sampleInputs } from '../src/repository/sample-inputs.js';
 import { gatherRows, type HostTensor } from '../src/tensor/tensor.js';
@@ -24,6 +25,11 @@ export interface PipelineOptions {
   readonly reportFile: string;
   readonly mode: 'dynamic' | 'static';
   readonly perChannel: boolean;
+  /**
+   * int8 weights in full range, or in 7 bits where u8 x s8 products saturate (src/engine/int8-host.ts). Default
+   * 'auto': reduced when this host's kernels saturate, so the gate verifies what this host will serve.
+   */
+  readonly weightRange?: WeightRange | 'auto';
   /** Dynamic mode: how activations are scaled at run time (default per-row: row-independent answers). */
   readonly activations?: ActivationScaling;
   readonly excludeNodes: readonly string[];
@@ -50,10 +56,16 @@ export interface PipelineOptions {
  */
 const QUANTIZER_VERSION = 2;
 
+/** The weight range a run uses: 'auto' resolves on this host. */
+export function weightRangeOf(o: Pick<PipelineOptions, 'weightRange'>, host: Int8Host = thisInt8Host()): WeightRange {
+  const r = o.weightRange ?? 'auto';
+  return r === 'auto' ? weightRangeFor(host) : r;
+}
+
 /** The settings recorded in the report (a re-run with equal settings and FP32 hash may be skipped). */
 export function settingsOf(o: PipelineOptions): Record<string, unknown> {
   return {
-    quantizerVersion: QUANTIZER_VERSION, mode: o.mode, perChannel: o.perChannel, ...(o.mode === 'dynamic' ? { activations: o.activations ?? 'per-row' } : {}), excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
+    quantizerVersion: QUANTIZER_VERSION, mode: o.mode, perChannel: o.perChannel, weightRange: weightRangeOf(o), ...(o.mode === 'dynamic' ? { activations: o.activations ?? 'per-row' } : {}), excludeNodes: [...o.excludeNodes], excludeOpTypes: [...o.excludeOpTypes],
     ...(o.mode === 'static' ? { calibration: o.calibrationFile ?? 'config sample generator', calibrationMethod: o.calibrationMethod, percentile: o.percentile, calibrationRows: o.calibrationRows } : {}),
     validationRows: o.validationRows, gate: o.gate, ...(o.inputs && Object.keys(o.inputs).length ? { inputs: o.inputs } : {}),
   };
@@ -98,14 +110,16 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
   const bars = o.progress ? new MultiBar({ clearOnComplete: false, hideCursor: true, format: ' {stage} [{bar}] {value}/{total}' }, Presets.shades_classic) : undefined;
   const bar = (stage: string, total: number): SingleBar | undefined => bars?.create(total, 0, { stage: stage.padEnd(12) });
 
+  const weightRange = weightRangeOf(o);
+  if (weightRange === 'reduced') o.log(`int8 weights in 7 bits (${o.weightRange === 'reduced' ? 'asked for' : thisInt8Host().describe})`);
   let outcome: QuantizeOutcome;
   if (o.mode === 'dynamic') {
-    outcome = quantizeDynamic(fp32, { perChannel: o.perChannel, activations: o.activations ?? 'per-row', excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
+    outcome = quantizeDynamic(fp32, { perChannel: o.perChannel, weightRange, activations: o.activations ?? 'per-row', excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
   } else {
     const data = given ?? sampleInputs(cfg, o.calibrationRows, 7_777, valueRanges);
     o.log(`calibrating on ${(Object.values(data)[0] as HostTensor).shape[0]} rows (${o.calibrationMethod}${o.calibrationMethod === 'percentile' ? ` ${o.percentile}` : ''})`);
     const ranges = await calibrate(fp32, data, { perChannel: o.perChannel, method: o.calibrationMethod, percentile: o.percentile, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes }, bar('calibration', 1));
-    outcome = quantizeStatic(fp32, ranges, { perChannel: o.perChannel, method: o.calibrationMethod, percentile: o.percentile, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
+    outcome = quantizeStatic(fp32, ranges, { perChannel: o.perChannel, weightRange, method: o.calibrationMethod, percentile: o.percentile, excludeNodes: o.excludeNodes, excludeOpTypes: o.excludeOpTypes });
   }
   if (outcome.quantized.length === 0) {
     bars?.stop();
@@ -132,6 +146,7 @@ export async function runPipeline(o: PipelineOptions): Promise<QuantizationRepor
     int8File: path.basename(o.outFile),
     fp32Sha256: createHash('sha256').update(fp32Bytes).digest('hex'),
     settings: settingsOf(o),
+    verifiedOn: thisInt8Host(),
     quantizedNodes: outcome.quantized.length,
     skippedNodes: outcome.skipped,
     validationRows,

@@ -1,5 +1,6 @@
 /** The verification report: JSON beside the model and a terminal table. */
 import type { OutputAccuracy, SpeedFigures } from './verify.js';
+import type { Int8Host } from '../src/engine/int8-host.js';
 import type { Int8ReportSummary } from '../src/repository/model-layout.js';
 
 /** The accuracy gate: INT8 is usable only when every figure passes. */
@@ -20,6 +21,8 @@ export interface QuantizationReport extends Int8ReportSummary {
   readonly int8File: string;
   readonly fp32Sha256: string;
   readonly settings: Readonly<Record<string, unknown>>;
+  /** The host the gate ran on (its verdict holds on hosts whose int8 kernels behave alike: model-layout.ts). */
+  readonly verifiedOn: Int8Host;
   readonly quantizedNodes: number;
   readonly skippedNodes: readonly { node: string; op: string; reason: string }[];
   readonly validationRows: number;
@@ -51,6 +54,7 @@ function pad(s: string, n: number): string {
 export function formatReport(r: QuantizationReport): string {
   const lines: string[] = [];
   lines.push(`INT8 quantization of ${r.model}: ${r.quantizedNodes} nodes quantized, ${r.skippedNodes.length} left FP32, ${r.validationRows} validation rows`);
+  lines.push(`int8 weights: ${r.settings['weightRange'] === 'reduced' ? '7 bits [-63, 63]' : 'full range [-127, 127]'}; verified on ${r.verifiedOn.describe}`);
   lines.push('');
   lines.push(`${pad('output', 14)}${pad('max |err|', 12)}${pad('rel L2', 10)}${pad('cosine', 11)}top-1`);
   for (const [n, a] of Object.entries(r.accuracy)) {

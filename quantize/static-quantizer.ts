@@ -15,6 +15,7 @@ import type { HostTensor } from '../src/tensor/tensor.js';
 import { sliceRows } from '../src/tensor/tensor.js';
 import { GraphIndex, intAttr } from './graph-utils.js';
 import { classifyNode, int8Tensor, type Target } from './quantize-targets.js';
+import { weightRangeFor, type WeightRange } from '../src/engine/int8-host.js';
 import { quantizeInt8 } from './weight-quantization.js';
 import { QuantizeError, type QuantizeOutcome } from './dynamic-quantizer.js';
 import { toFeeds } from '../src/engine/ort-session.js';
@@ -26,6 +27,8 @@ export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
 /** Options of static quantization. */
 export interface StaticQuantizeOptions {
   readonly perChannel: boolean;
+  /** int8 weights in [-127, 127] or in 7 bits; default: what this host needs (src/engine/int8-host.ts). */
+  readonly weightRange?: WeightRange;
   readonly method: CalibrationMethod;
   /** Percentile of |x| kept by the Percentile method (e.g. 99.99). */
   readonly percentile: number;
@@ -207,7 +210,7 @@ export function quantizeStatic(source: ModelProto, ranges: ReadonlyMap<string, R
     let wOut = wdq.get(wKey);
     if (!wOut) {
       const dims = (c.weight.dims ?? []).map(Number);
-      const { values: q, scales } = quantizeInt8(tensorFloats(c.weight), dims, axis, o.perChannel);
+      const { values: q, scales } = quantizeInt8(tensorFloats(c.weight), dims, axis, o.perChannel, o.weightRange ?? weightRangeFor());
       const qName = index.unique(`${wName}_quantized`);
       const sName = index.unique(`${wName}_scale`);
       const zName = index.unique(`${wName}_zero_point`);

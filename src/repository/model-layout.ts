@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { thisInt8Host, type Int8Host } from '../engine/int8-host.js';
 
 /** A concrete variant. */
 export type VariantName = 'fp32' | 'int8' | 'fp16';
@@ -19,6 +20,22 @@ export const INT8_REPORT_FILE = 'model.int8.report.json';
 /** What the server reads from an INT8 verification report (the quantizer writes the whole QuantizationReport). */
 export interface Int8ReportSummary {
   readonly passed: boolean;
+  /** Its `weightRange` ('full' | 'reduced') is absent in reports written before it was recorded: those used the full range. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Absent in reports written before the host was recorded. */
+  readonly verifiedOn?: Pick<Int8Host, 'saturates' | 'describe'>;
+}
+
+/**
+ * Why a passed INT8 report's verdict does not hold on `host`, or undefined when it does. A file with full-range
+ * int8 weights that passed on a CPU whose u8 x s8 products do not saturate (VNNI, ARM) can fail badly on one
+ * whose products do (AVX2 without VNNI: lead-intent fell from cosine 0.99999 to 0.98693; src/engine/int8-host.ts).
+ * A reduced-range file, or one verified on a saturating CPU, holds everywhere.
+ */
+export function int8VerdictDoesNotHold(report: Int8ReportSummary, host: Int8Host): string | undefined {
+  if (!host.saturates || report.settings?.['weightRange'] === 'reduced' || report.verifiedOn?.saturates === true) return undefined;
+  const where = report.verifiedOn ? `on a CPU whose int8 products do not saturate (${report.verifiedOn.describe})` : 'on a host the report does not name';
+  return `its accuracy gate passed with full-range int8 weights ${where}, and this CPU's can (${host.describe}); re-run \`npm run quantize\` on this host (it reduces the weights to 7 bits here)`;
 }
 
 /** A variant file found on disk. */
@@ -62,18 +79,19 @@ export function latestVariantFile(modelDir: string, variant: VariantName): strin
   return undefined;
 }
 
-/** Finds the variant files of a version directory and whether each is usable. */
-export function variantFiles(dir: string): VariantFile[] {
+/** Finds the variant files of a version directory and whether each is usable on `host` (default: this one). */
+export function variantFiles(dir: string, host: Int8Host = thisInt8Host()): VariantFile[] {
   const out: VariantFile[] = [];
   for (const variant of ['fp32', 'int8', 'fp16'] as const) {
     const file = path.join(dir, VARIANT_FILES[variant]);
     if (!existsSync(file)) continue;
     if (variant !== 'int8') { out.push({ variant, path: file, usable: true }); continue; }
     try {
-      const r = JSON.parse(readFileSync(path.join(dir, INT8_REPORT_FILE), 'utf8')) as Partial<Int8ReportSummary>;
-      out.push(r.passed === true
-        ? { variant, path: file, usable: true }
-        : { variant, path: file, usable: false, reason: 'its verification report says it failed the accuracy gate' });
+      const r = JSON.parse(readFileSync(path.join(dir, INT8_REPORT_FILE), 'utf8')) as Int8ReportSummary;
+      const elsewhere = r.passed === true ? int8VerdictDoesNotHold(r, host) : undefined;
+      out.push(r.passed !== true
+        ? { variant, path: file, usable: false, reason: 'its verification report says it failed the accuracy gate' }
+        : elsewhere ? { variant, path: file, usable: false, reason: elsewhere } : { variant, path: file, usable: true });
     } catch {
       out.push({ variant, path: file, usable: false, reason: `it has no verification report (${INT8_REPORT_FILE})` });
     }

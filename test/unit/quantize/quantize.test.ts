@@ -8,7 +8,8 @@ import { attr, encodeModel, floatTensor, OnnxDataType, readModel, valueInfo, wri
 import { quantizeDynamic, QuantizeError } from '../../../quantize/dynamic-quantizer.js';
 import { calibrate, entropyThreshold, quantizeStatic } from '../../../quantize/static-quantizer.js';
 import { compareOutputs } from '../../../quantize/verify.js';
-import { runPipeline } from '../../../quantize/pipeline.js';
+import { runPipeline, weightRangeOf } from '../../../quantize/pipeline.js';
+import { int8Host, thisInt8Host, weightLimit, weightRangeFor } from '../../../src/engine/int8-host.js';
 import { DEFAULT_GATE } from '../../../quantize/report.js';
 import { readModelConfig } from '../../../src/repository/model-config.js';
 import { sampleInputs, seededRandom } from '../../../src/repository/sample-inputs.js';
@@ -221,6 +222,43 @@ describe('dynamic quantization', () => {
   });
 });
 
+describe('int8 weight range and the CPU (real ONNX Runtime)', () => {
+  // Positive activations near each row's max (uint8 near 255) against large positive weights: every adjacent pair of
+  // u8 x s8 products is near 2 x 255 x 127 = 64,770, past the 16-bit lane of a kernel without VNNI.
+  const K = 64;
+  const N = 8;
+  const w = Float32Array.from({ length: K * N }, () => 0.9 + 0.1 * rand());
+  const fp32 = model([{ opType: 'MatMul', name: 'mm', input: ['x', 'W'], output: ['y'] }], [floatTensor('W', [K, N], w)], [['x', ['b', K]]], [['y', ['b', N]]]);
+  const rows = 16;
+  const feeds = { x: new ort.Tensor('float32', Float32Array.from({ length: rows * K }, () => 0.95 + 0.05 * rand()), [rows, K]) };
+
+  async function relL2(range: 'full' | 'reduced'): Promise<number> {
+    const q = quantizeDynamic(fp32, { perChannel: true, weightRange: range });
+    const maxW = Math.max(...q.model.graph!.initializer!.filter((t) => t.dataType === OnnxDataType.INT8).flatMap((t) => [...new Int8Array(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.byteLength)].map(Math.abs)));
+    expect(maxW).toBe(range === 'full' ? 127 : 63);
+    const a = await run(fp32, feeds);
+    const b = await run(q.model, feeds);
+    return compareOutputs(a['y']!.data, b['y']!.data, a['y']!.dims).relativeL2;
+  }
+
+  it(`reduced weights are right on this CPU (${thisInt8Host().describe}); full-range ones are wrong exactly where products saturate`, async () => {
+    expect(await relL2('reduced')).toBeLessThan(0.02);
+    const full = await relL2('full');
+    if (thisInt8Host().saturates) expect(full).toBeGreaterThan(0.1);
+    else expect(full).toBeLessThan(0.01);
+  });
+
+  it('the default is what this host needs, and the pipeline records it with the host', () => {
+    const q = quantizeDynamic(fp32, { perChannel: true });
+    const maxW = Math.max(...q.model.graph!.initializer!.filter((t) => t.dataType === OnnxDataType.INT8).flatMap((t) => [...new Int8Array(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.byteLength)].map(Math.abs)));
+    expect(maxW).toBe(weightLimit(weightRangeFor()));
+    expect(weightRangeOf({})).toBe(weightRangeFor());
+    expect(weightRangeOf({ weightRange: 'full' })).toBe('full');
+    expect(weightRangeOf({ weightRange: 'auto' }, int8Host('x64', 'flags\t: avx2\n'))).toBe('reduced');
+    expect(weightRangeOf({ weightRange: 'auto' }, int8Host('x64', 'flags\t: avx2 avx512_vnni\n'))).toBe('full');
+  });
+});
+
 describe('static QDQ quantization', () => {
   const mlp = (): ModelProto => model([
     { opType: 'MatMul', name: 'fc1', input: ['x', 'W1'], output: ['h'] },
@@ -279,6 +317,9 @@ describe('pipeline', () => {
     expect(report.passed).toBe(true);
     expect(report.fp32Sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.speed.int8.batch32Ms).toBeGreaterThan(0);
+    expect(report.settings.weightRange).toBe(weightRangeFor());
+    expect(report.verifiedOn).toEqual(thisInt8Host());
+    expect(out).toMatch(weightRangeFor() === 'reduced' ? /int8 weights: 7 bits/ : /int8 weights: full range/);
   });
 });
 
