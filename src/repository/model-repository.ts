@@ -283,7 +283,11 @@ export class ModelRepository {
       // fp32 loads first and reveals the provider really in use: after a CUDA->CPU fallback INT8 becomes
       // servable and is loaded too; on a real GPU it is skipped (variant-policy.ts).
       const loaded: { variant: VariantName; key: string }[] = [];
-      for (const f of variantFiles(v.dir).filter((x) => x.usable)) {
+      for (const f of variantFiles(v.dir)) {
+        if (!f.usable) {
+          log.warn({ model: name, version: v.version, variant: f.variant, file: this.#rel(f.path), why: f.reason }, 'variant file not served');
+          continue;
+        }
         if (!servesOn(f.variant, v.provider)) continue;
         const key = `${name}/${v.version}/${f.variant}`;
         const t0 = performance.now();
