@@ -87,6 +87,21 @@ describe('profileModel: decisions', () => {
     expect(p.variants[0]!.points[2]!.wideMedianUs).toBeUndefined();
   });
 
+  it('decides the wide session on fastest rounds, so busy moments in most rounds do not flip it', async () => {
+    // The wide session at 8 rows: 4800 us when it has the cores, 9000 us in two calls of every three (a busy host).
+    let wideCalls = 0;
+    const cost = (_k: string, r: number, wide: boolean): number => {
+      if (!wide) return 1000 * r;
+      if (r !== 8) return 600 * r;
+      return wideCalls++ % 3 === 0 ? 4800 : 9000;
+    };
+    const p = await profileModel(fakeEngine(cost, true), request({ inlineMaxComputeUs: 0 }));
+    const at8 = p.variants[0]!.points.find((x) => x.batch === 8)!;
+    expect(at8.wideMedianUs).toBe(9000); // the median says no gain...
+    expect(at8.wideMinUs).toBe(4800);
+    expect(p.variants[0]!.wideAt).toContain(8); // ...the fastest round says 40% faster
+  });
+
   it('serves INT8 for AUTO only when it measured faster here, and says why', async () => {
     const variants = [{ variant: 'fp32' as const, key: 'f' }, { variant: 'int8' as const, key: 'i' }];
     const slowerInt8 = await profileModel(fakeEngine((k, r) => (k === 'i' ? 30 : 20) * r), request({ variants, fallbackAuto: 'int8', inlineMaxComputeUs: 0 }));
