@@ -24,6 +24,8 @@ const RELOADED = 'lead-intent';
 export interface ProbeLatency {
   readonly calls: number;
   readonly errors: number;
+  /** Failed calls by gRPC status and hub error code, e.g. `4/DEADLINE_EXCEEDED`. */
+  readonly errorCodes: Readonly<Record<string, number>>;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -43,7 +45,9 @@ export interface ReloadResult {
 function latency(records: readonly CallRecord[]): ProbeLatency {
   const ok = records.filter((r) => r.code === 0);
   const s = summarizeLatencies(ok.map((r) => r.latencyMs));
-  return { calls: records.length, errors: records.length - ok.length, p50Ms: s.p50Ms, p99Ms: s.p99Ms, maxMs: s.maxMs };
+  const errorCodes: Record<string, number> = {};
+  for (const r of records) if (r.code !== 0) { const k = `${r.code}/${r.hubCode ?? '-'}`; errorCodes[k] = (errorCodes[k] ?? 0) + 1; }
+  return { calls: records.length, errors: records.length - ok.length, errorCodes, p50Ms: s.p50Ms, p99Ms: s.p99Ms, maxMs: s.maxMs };
 }
 
 async function lagMaxMs(metricsAddress: string | undefined): Promise<number> {

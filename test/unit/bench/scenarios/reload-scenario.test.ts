@@ -4,8 +4,8 @@ import { reloadMarkdown, type ReloadResult } from '../../../../bench/scenarios/r
 describe('reload scenario report', () => {
   const r: ReloadResult = {
     model: 'lead-intent', reloadMs: [2466.4, 2557.1, 2462], lagMaxMs: [23.1, 29, Number.NaN],
-    quiet: { calls: 150, errors: 0, p50Ms: 0.41, p99Ms: 1.234, maxMs: 2.05 },
-    duringReloads: { calls: 600, errors: 1, p50Ms: 0.5, p99Ms: 4.33, maxMs: 33.49 },
+    quiet: { calls: 150, errors: 0, errorCodes: {}, p50Ms: 0.41, p99Ms: 1.234, maxMs: 2.05 },
+    duringReloads: { calls: 600, errors: 1, errorCodes: { "4/DEADLINE_EXCEEDED": 1 }, p50Ms: 0.5, p99Ms: 4.33, maxMs: 33.49 },
   };
 
   it('gives each reload\'s wall time and event-loop delay, and the probe quiet and during the reloads', () => {
