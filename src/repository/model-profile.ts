@@ -13,11 +13,12 @@
  *   the cap is maxBatchSize. A per-model `dynamicBatching.targetP95Ms` lowers the cap until one batch computes
  *   within half of it (a request waits for at most one batch, then runs in the next).
  * - **Dispatch path.** A CPU variant whose batch at the cap computes within `inlineMaxComputeUs` runs on the main
- *   thread; a variant whose wide (all-core) session was at least 20% faster on a batch of at least 1 ms uses it
+ *   thread (when only a smaller size fits, with that size as its cap if it reaches 75% of the best rows/s); a
+ *   variant whose wide (all-core) session was at least 20% faster on a batch of at least 1 ms uses it
  *   for a lone batch at that size when every worker is idle (timed up to WIDE_MAX_ROWS rows; fastest round
  *   against fastest round, see decide; cheap sizes get extra pairs of runs after the rounds).
  * - **AUTO.** INT8 (it passed its accuracy gate, or it would not be loaded) is served only when it is also at least
- *   as fast here at both ends of what is served: batch 1 (a lone request at low load) and the best batch (load).
+ *   10% faster here at both ends of what is served: batch 1 (a lone request at low load) and the best batch (load).
  */
 import type { ModelEngine } from '../engine/inference-engine.js';
 import type { NamedTensors } from '../tensor/tensor.js';
@@ -85,6 +86,14 @@ const MIN_ROUNDS = 3;
 const BUDGET_MS = 2500;
 /** A batch stops growing at the smallest size reaching this share of the best rows/s (points within 3% are equal on a shared host; past them a bigger batch buys nothing). */
 const CAP_SHARE = 0.97;
+/** A smaller cap keeps a variant on the main thread when its rows/s reaches this share of the best (see decide). */
+const INLINE_MIN_SHARE = 0.75;
+/**
+ * INT8 is served under AUTO only when it is at least this much faster at both ends: it costs accuracy, so a tie
+ * within the profile's noise goes to FP32 (lead-scoring's INT8 measured 0.93x-1.07x at batch 1 from start to start
+ * on an AVX2 host, and AUTO flipped with it).
+ */
+const AUTO_MIN_GAIN = 1.1;
 /** The wide session serves a size only when its fastest round is below this fraction of the narrow session's fastest... */
 const WIDE_MIN_GAIN = 0.8;
 /** ...and the narrow batch takes at least this long (us): below it a thread pool's fork/join costs what it saves. */
@@ -173,7 +182,20 @@ function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[
   // The cost of a batch at the cap, from the largest profiled size not above it, scaled by rows.
   const base = points.filter((p) => p.batch <= cap).at(-1) ?? (points[0] as ProfilePoint);
   const capUs = base.medianUs * Math.max(1, cap / base.batch);
-  const inline = req.inlineMaxComputeUs > 0 && req.provider === 'cpu' && capUs <= req.inlineMaxComputeUs;
+  let inline = false;
+  if (req.inlineMaxComputeUs > 0 && req.provider === 'cpu') {
+    if (capUs <= req.inlineMaxComputeUs) {
+      inline = true;
+    } else {
+      // A tiny model whose largest batch lands just over the bound (lead-scoring at 256 rows: 680-1040 us from start
+      // to start on a slow host) stays on the main thread with a smaller cap when that size gives nearly the best
+      // rows/s, instead of moving to the workers, where a lone request pays a 0.3-0.6 ms thread hop. "Nearly": the
+      // bench's 128 callers built batches of 21-28 rows, so a cap of 128 instead of 256 rarely binds, and 128 rows
+      // measured 84-95% of 256's rows/s across starts.
+      const fits = points.filter((p) => p.batch <= cap && p.medianUs <= req.inlineMaxComputeUs && p.rowsPerSecond >= INLINE_MIN_SHARE * best.rowsPerSecond).at(-1);
+      if (fits) { inline = true; cap = fits.batch; }
+    }
+  }
   // Fastest rounds, not medians: interference on a shared host only adds time, and it costs the wide session
   // (which needs every core) more than the narrow one, so with 3-7 rounds a busy moment flipped the median's
   // verdict. Seen here: lead-intent at batch 1 measured wide/narrow 0.70-0.75 in four starts and 0.94 in a
@@ -184,7 +206,7 @@ function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[
   return { variant, points, bestBatch: best.batch, bestRowsPerSecond: best.rowsPerSecond, batchCap: Math.min(cap, req.maxBatchSize), inline, wideAt };
 }
 
-/** INT8 over FP32 only when the profile says it is at least as fast here at batch 1 and at the best batch. */
+/** INT8 over FP32 only when the profile says it is at least AUTO_MIN_GAIN times as fast here at batch 1 and at the best batch. */
 function chooseAuto(variants: readonly VariantProfile[], fallback: VariantName): { auto: VariantName; reason: string } {
   const fp32 = variants.find((v) => v.variant === 'fp32');
   const int8 = variants.find((v) => v.variant === 'int8');
@@ -192,6 +214,6 @@ function chooseAuto(variants: readonly VariantProfile[], fallback: VariantName):
   const at1 = (fp32.points[0] as ProfilePoint).medianUs / (int8.points[0] as ProfilePoint).medianUs;
   const atBest = int8.bestRowsPerSecond / fp32.bestRowsPerSecond;
   // Both ends of what is served: a lone request at low load, and full batches under load.
-  const auto: VariantName = at1 >= 1 && atBest >= 1 ? 'int8' : 'fp32';
-  return { auto, reason: `${auto}: int8 measured ${at1.toFixed(2)}x fp32 at batch ${(int8.points[0] as ProfilePoint).batch} and ${atBest.toFixed(2)}x at the best batch (${int8.bestBatch} vs ${fp32.bestBatch})${auto === 'int8' ? '' : '; INT8 is served only when it is at least as fast at both'}` };
+  const auto: VariantName = at1 >= AUTO_MIN_GAIN && atBest >= AUTO_MIN_GAIN ? 'int8' : 'fp32';
+  return { auto, reason: `${auto}: int8 measured ${at1.toFixed(2)}x fp32 at batch ${(int8.points[0] as ProfilePoint).batch} and ${atBest.toFixed(2)}x at the best batch (${int8.bestBatch} vs ${fp32.bestBatch})${auto === 'int8' ? '' : `; INT8 is served only when it is at least ${AUTO_MIN_GAIN}x at both`}` };
 }

@@ -75,8 +75,23 @@ describe('profileModel: decisions', () => {
   it('runs a variant on the main thread only when its batch at the cap computes within inlineMaxComputeUs, and only on CPU', async () => {
     const tiny = fakeEngine((_k, r) => 10 + r); // 74 us at 64
     expect((await profileModel(tiny, request())).variants[0]!.inline).toBe(true);
-    expect((await profileModel(tiny, request({ inlineMaxComputeUs: 50 }))).variants[0]!.inline).toBe(false);
+    expect((await profileModel(tiny, request({ inlineMaxComputeUs: 10 }))).variants[0]!.inline).toBe(false); // not even 1 row fits
+    const smaller = (await profileModel(tiny, request({ inlineMaxComputeUs: 50 }))).variants[0]!;
+    expect(smaller).toMatchObject({ inline: true, batchCap: 32 }); // 42 us, 88% of 64 rows' rows/s
     expect((await profileModel(tiny, request({ provider: 'cuda' }))).variants[0]!.inline).toBe(false);
+  });
+
+  it('keeps a tiny model on the main thread with a smaller cap when only its largest batch is over the bound', async () => {
+    // Rows/s still rising at 64 rows (cap = maxBatchSize), but 64 rows take 1100 us: over a 1000 us bound.
+    const cost = (_k: string, r: number): number => 100 + 15.6 * r; // 1: 116, 8: 225, 32: 599, 64: 1098 us
+    const p = (await profileModel(fakeEngine(cost), request())).variants[0]!;
+    expect(p.inline).toBe(true);
+    expect(p.batchCap).toBe(32); // 53.4k rows/s against 58.3k at 64: 92% of the best (75% needed)
+    // When the size that fits gives much less than the best rows/s, the variant goes to the workers instead.
+    const steep = (_k: string, r: number): number => (r === 64 ? 1100 : 1000 * r / 8);
+    const q = (await profileModel(fakeEngine(steep), request())).variants[0]!;
+    expect(q.inline).toBe(false);
+    expect(q.batchCap).toBe(64);
   });
 
   it('uses the wide session only at sizes where it was at least 20% faster on a batch of 1 ms or more (timed up to 8 rows)', async () => {
@@ -112,7 +127,11 @@ describe('profileModel: decisions', () => {
     // Faster under load but slower for a lone request (lead-scoring measured 0.88x at batch 1, 1.21x at 256): FP32.
     const mixed = await profileModel(fakeEngine((k, r) => (k === 'i' ? (r === 1 ? 30 : 10 * r) : 20 * r)), request({ variants, fallbackAuto: 'int8', inlineMaxComputeUs: 0 }));
     expect(mixed.auto).toBe('fp32');
-    expect(mixed.autoReason).toMatch(/INT8 is served only when it is at least as fast at both$/);
+    expect(mixed.autoReason).toMatch(/INT8 is served only when it is at least 1.1x at both$/);
+    // A tie within the profile's noise (5% faster at both ends) goes to FP32: INT8 costs accuracy.
+    const tie = await profileModel(fakeEngine((k, r) => (k === 'i' ? 19 : 20) * r), request({ variants, fallbackAuto: 'int8', inlineMaxComputeUs: 0 }));
+    expect(tie.auto).toBe('fp32');
+    expect(tie.autoReason).toMatch(/^fp32: int8 measured 1\.05x fp32 at batch 1 and 1\.05x at the best batch/);
     // Without an INT8 candidate (a GPU serves FP16, or no INT8 passed its gate) the policy's answer stands.
     const only = await profileModel(fakeEngine(() => 10), request({ fallbackAuto: 'fp32' }));
     expect(only.auto).toBe('fp32');
