@@ -13,7 +13,7 @@
  *   the cap is maxBatchSize. A per-model `dynamicBatching.targetP95Ms` lowers the cap until one batch computes
  *   within half of it (a request waits for at most one batch, then runs in the next).
  * - **Dispatch path.** A CPU variant whose batch at the cap computes within `inlineMaxComputeUs` runs on the main
- *   thread (when only a smaller size fits, with that size as its cap if it reaches 75% of the best rows/s); a
+ *   thread (when only a smaller size fits, with that size as its cap if it reaches half the best rows/s); a
  *   variant whose wide (all-core) session was at least 20% faster on a batch of at least 1 ms uses it
  *   for a lone batch at that size when every worker is idle (timed up to WIDE_MAX_ROWS rows; fastest round
  *   against fastest round, see decide; cheap sizes get extra pairs of runs after the rounds).
@@ -87,7 +87,7 @@ const BUDGET_MS = 2500;
 /** A batch stops growing at the smallest size reaching this share of the best rows/s (points within 3% are equal on a shared host; past them a bigger batch buys nothing). */
 const CAP_SHARE = 0.97;
 /** A smaller cap keeps a variant on the main thread when its rows/s reaches this share of the best (see decide). */
-const INLINE_MIN_SHARE = 0.75;
+const INLINE_MIN_SHARE = 0.5;
 /**
  * INT8 is served under AUTO only when it is at least this much faster at both ends: it costs accuracy, so a tie
  * within the profile's noise goes to FP32 (lead-scoring's INT8 measured 0.93x-1.07x at batch 1 from start to start
@@ -187,11 +187,12 @@ function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[
     if (capUs <= req.inlineMaxComputeUs) {
       inline = true;
     } else {
-      // A tiny model whose largest batch lands just over the bound (lead-scoring at 256 rows: 680-1040 us from start
+      // A tiny model whose largest batch lands just over the bound (lead-scoring at 256 rows: 680-1060 us from start
       // to start on a slow host) stays on the main thread with a smaller cap when that size gives nearly the best
-      // rows/s, instead of moving to the workers, where a lone request pays a 0.3-0.6 ms thread hop. "Nearly": the
-      // bench's 128 callers built batches of 21-28 rows, so a cap of 128 instead of 256 rarely binds, and 128 rows
-      // measured 84-95% of 256's rows/s across starts.
+      // rows/s, instead of moving to the workers, where a lone request pays a 0.3-0.6 ms thread hop. "Nearly" is
+      // loose on purpose: the bench's 128 callers built batches of 21-28 rows, so a cap of 128 instead of 256 rarely
+      // binds, and 128 rows measured 73-95% of 256's rows/s across starts on this shared host. The
+      // share still keeps a model whose only fitting size is far from its best (1 row of a heavy one) on the workers.
       const fits = points.filter((p) => p.batch <= cap && p.medianUs <= req.inlineMaxComputeUs && p.rowsPerSecond >= INLINE_MIN_SHARE * best.rowsPerSecond).at(-1);
       if (fits) { inline = true; cap = fits.batch; }
     }

@@ -86,7 +86,7 @@ describe('profileModel: decisions', () => {
     const cost = (_k: string, r: number): number => 100 + 15.6 * r; // 1: 116, 8: 225, 32: 599, 64: 1098 us
     const p = (await profileModel(fakeEngine(cost), request())).variants[0]!;
     expect(p.inline).toBe(true);
-    expect(p.batchCap).toBe(32); // 53.4k rows/s against 58.3k at 64: 92% of the best (75% needed)
+    expect(p.batchCap).toBe(32); // 53.4k rows/s against 58.3k at 64: 92% of the best (half needed)
     // When the size that fits gives much less than the best rows/s, the variant goes to the workers instead.
     const steep = (_k: string, r: number): number => (r === 64 ? 1100 : 1000 * r / 8);
     const q = (await profileModel(fakeEngine(steep), request())).variants[0]!;
