@@ -32,8 +32,8 @@ export interface ProfilePoint {
   readonly rowsPerSecond: number;
   /** Median of the wide session at this size, when the variant has one. */
   readonly wideMedianUs?: number | undefined;
-  /** Fastest round of the narrow and of the wide session at this size (the wide decision: see decide). */
-  readonly minUs?: number | undefined;
+  /** Fastest round of the narrow and (when it has one) of the wide session at this size (the wide decision: see decide). */
+  readonly minUs: number;
   readonly wideMinUs?: number | undefined;
 }
 
@@ -160,9 +160,9 @@ export async function profileModel(engine: ModelEngine, req: ProfileRequest): Pr
     }
   }
   const variants = req.variants.map(({ variant, key }) => decide(variant, req, req.sizes.map((b) => {
-    const medianUs = Math.max(1, median(narrow.get(`${key}@${b}`) ?? [0]));
+    const n = narrow.get(`${key}@${b}`) ?? [0];
+    const medianUs = Math.max(1, median(n));
     const w = wide.get(`${key}@${b}`);
-    const n = narrow.get(`${key}@${b}`) ?? [medianUs];
     return { batch: b, medianUs, rowsPerSecond: (b * 1e6) / medianUs, wideMedianUs: w ? median(w) : undefined, minUs: Math.min(...n), wideMinUs: w ? Math.min(...w) : undefined };
   })));
   const { auto, reason } = chooseAuto(variants, req.fallbackAuto);
@@ -202,7 +202,7 @@ function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[
   // verdict. Seen here: lead-intent at batch 1 measured wide/narrow 0.70-0.75 in four starts and 0.94 in a
   // fifth, and that start served a lone request on one core (82 calls/s against 123-140 with the wide session).
   const wideAt = inline ? [] : points
-    .filter((p) => p.wideMinUs !== undefined && p.medianUs >= WIDE_MIN_BATCH_US && p.wideMinUs < WIDE_MIN_GAIN * (p.minUs ?? p.medianUs))
+    .filter((p) => p.wideMinUs !== undefined && p.medianUs >= WIDE_MIN_BATCH_US && p.wideMinUs < WIDE_MIN_GAIN * p.minUs)
     .map((p) => p.batch);
   return { variant, points, bestBatch: best.batch, bestRowsPerSecond: best.rowsPerSecond, batchCap: Math.min(cap, req.maxBatchSize), inline, wideAt };
 }

@@ -323,7 +323,7 @@ export class ModelRepository {
         }, this.#o.engine, this.#o.scheduler));
         log.info({
           model: name, version: v.version, variant: p.variant, provider: v.provider,
-          profile: p.points.map((x) => `b${x.batch}:${Math.round(x.medianUs)}us=${Math.round(x.rowsPerSecond)}/s${x.wideMedianUs !== undefined ? `(wide ${Math.round(x.wideMedianUs)}us; fastest ${Math.round(x.wideMinUs ?? 0)} vs ${Math.round(x.minUs ?? 0)}us)` : ''}`).join(' '),
+          profile: p.points.map((x) => `b${x.batch}:${Math.round(x.medianUs)}us=${Math.round(x.rowsPerSecond)}/s${x.wideMedianUs !== undefined ? `(wide ${Math.round(x.wideMedianUs)}us; fastest ${Math.round(x.wideMinUs ?? 0)} vs ${Math.round(x.minUs)}us)` : ''}`).join(' '),
           batchCap: p.batchCap, dispatch: this.#o.engine.dispatchPath(key), inline,
         }, 'model variant ready');
       }
