@@ -217,13 +217,14 @@ export class DynamicBatcher {
    */
   #admission(sub: BatchSubmission): InferenceError | undefined {
     if (sub.deadline === undefined) return undefined;
-    if (this.#queuedRows === 0 && this.#engine.idleSlots(this.#o.key) > 0) return undefined;
+    const slotIdle = this.#engine.idleSlots(this.#o.key) > 0;
+    if (this.#queuedRows === 0 && slotIdle) return undefined;
     const queuedMs = this.#rate.waitMs(this.#queuedRows, sub.rows);
     if (queuedMs === undefined) return undefined;
     // With every slot busy, the rows ahead can only start when a running batch ends: on a host where one batch
     // takes a large share of the deadline (lead-intent's 64-row calls: 0.3-0.6 s on an AVX2-only CPU against a
     // 1 s deadline) the drain rate alone admitted calls that then missed it.
-    const waitMs = queuedMs + (this.#engine.idleSlots(this.#o.key) > 0 ? 0 : this.#rate.computeMs(Math.max(sub.rows, this.#cap)));
+    const waitMs = queuedMs + (slotIdle ? 0 : this.#rate.computeMs(Math.max(sub.rows, this.#cap)));
     const leftMs = sub.deadline - Date.now();
     if (waitMs * ADMISSION_MARGIN <= leftMs) return undefined;
     metrics.dropped.inc({ model: this.#o.model, reason: 'overloaded' });
