@@ -88,10 +88,8 @@ export function variantFiles(dir: string, host: Int8Host = thisInt8Host()): Vari
     if (variant !== 'int8') { out.push({ variant, path: file, usable: true }); continue; }
     try {
       const r = JSON.parse(readFileSync(path.join(dir, INT8_REPORT_FILE), 'utf8')) as Int8ReportSummary;
-      const elsewhere = r.passed === true ? int8VerdictDoesNotHold(r, host) : undefined;
-      out.push(r.passed !== true
-        ? { variant, path: file, usable: false, reason: 'its verification report says it failed the accuracy gate' }
-        : elsewhere ? { variant, path: file, usable: false, reason: elsewhere } : { variant, path: file, usable: true });
+      const reason = r.passed === true ? int8VerdictDoesNotHold(r, host) : 'its verification report says it failed the accuracy gate';
+      out.push(reason ? { variant, path: file, usable: false, reason } : { variant, path: file, usable: true });
     } catch {
       out.push({ variant, path: file, usable: false, reason: `it has no verification report (${INT8_REPORT_FILE})` });
     }
