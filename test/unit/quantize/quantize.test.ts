@@ -222,6 +222,12 @@ describe('dynamic quantization', () => {
   });
 });
 
+/** The largest |value| among a model's int8 initializers (its quantized weights). */
+function maxAbsInt8(m: ModelProto): number {
+  const ints = m.graph!.initializer!.filter((t) => t.dataType === OnnxDataType.INT8);
+  return Math.max(...ints.flatMap((t) => [...new Int8Array(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.byteLength)].map(Math.abs)));
+}
+
 describe('int8 weight range and the CPU (real ONNX Runtime)', () => {
   // Positive activations near each row's max (uint8 near 255) against large positive weights: every adjacent pair of
   // u8 x s8 products is near 2 x 255 x 127 = 64,770, past the 16-bit lane of a kernel without VNNI.
@@ -234,8 +240,7 @@ describe('int8 weight range and the CPU (real ONNX Runtime)', () => {
 
   async function relL2(range: 'full' | 'reduced'): Promise<number> {
     const q = quantizeDynamic(fp32, { perChannel: true, weightRange: range });
-    const maxW = Math.max(...q.model.graph!.initializer!.filter((t) => t.dataType === OnnxDataType.INT8).flatMap((t) => [...new Int8Array(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.byteLength)].map(Math.abs)));
-    expect(maxW).toBe(range === 'full' ? 127 : 63);
+    expect(maxAbsInt8(q.model)).toBe(range === 'full' ? 127 : 63);
     const a = await run(fp32, feeds);
     const b = await run(q.model, feeds);
     return compareOutputs(a['y']!.data, b['y']!.data, a['y']!.dims).relativeL2;
@@ -250,8 +255,7 @@ describe('int8 weight range and the CPU (real ONNX Runtime)', () => {
 
   it('the default is what this host needs, and the pipeline records it with the host', () => {
     const q = quantizeDynamic(fp32, { perChannel: true });
-    const maxW = Math.max(...q.model.graph!.initializer!.filter((t) => t.dataType === OnnxDataType.INT8).flatMap((t) => [...new Int8Array(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.byteLength)].map(Math.abs)));
-    expect(maxW).toBe(weightLimit(weightRangeFor()));
+    expect(maxAbsInt8(q.model)).toBe(weightLimit(weightRangeFor()));
     expect(weightRangeOf({})).toBe(weightRangeFor());
     expect(weightRangeOf({ weightRange: 'full' })).toBe('full');
     expect(weightRangeOf({ weightRange: 'auto' }, int8Host('x64', 'flags\t: avx2\n'))).toBe('reduced');
