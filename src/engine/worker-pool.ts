@@ -37,6 +37,12 @@ export interface WorkerPoolOptions {
 
 /** Key suffix of a variant's wide session. */
 const WIDE = '#wide';
+/**
+ * Largest batch (rows) a main-thread variant runs on its wide session when the engine is idle: a lone
+ * request's rows at low load. Under load the batches are larger (lead-scoring at 128 callers: ~22 rows) and
+ * stay on the one-thread session, so the wide session's spinning threads do not take the cores load needs.
+ */
+const MAIN_WIDE_MAX_ROWS = 8;
 interface Job {
   readonly key: string;
   readonly inputs: TransferTensor[];
@@ -228,12 +234,17 @@ export class WorkerPool implements ModelEngine {
     return this.#main.runSoon(key, inputs, (err, res) => {
       done(err ? this.#mainThreadFailure(key, err) : undefined, res);
       this.#notifyIdle();
-    });
+    }, this.#mainWide(key, inputs));
+  }
+
+  /** Whether a main-thread batch runs on the variant's wide session: small, and the whole engine idle. */
+  #mainWide(key: string, inputs: NamedTensors): boolean {
+    return this.#main.hasWide(key) && rowsOf(inputs) <= MAIN_WIDE_MAX_ROWS && this.#allIdle();
   }
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     if (this.#main.has(key) && !this.#main.busy) {
-      return this.#main.run(key, inputs).then((r) => {
+      return this.#main.run(key, inputs, this.#mainWide(key, inputs)).then((r) => {
         this.#notifyIdle();
         return r;
       }, (e: Error) => {
@@ -281,7 +292,7 @@ export class WorkerPool implements ModelEngine {
     const spec = this.#variants.get(key);
     if (!spec || this.#options.session.provider !== 'cpu') return false;
     try {
-      await this.#main.load(key, spec.modelPath, this.#options.session);
+      await this.#main.load(key, spec.modelPath, this.#options.session, this.#options.idleIntraOpThreads ?? 0);
     } catch (e) {
       log.warn({ variant: key, err: (e as Error).message }, 'could not create a main-thread session; the variant stays on the workers');
       return false;
@@ -299,7 +310,7 @@ export class WorkerPool implements ModelEngine {
    * measured its wide session faster at some batch size.
    */
   dispatchPath(key: string): string {
-    if (this.#main.has(key)) return 'main-thread';
+    if (this.#main.has(key)) return this.#main.hasWide(key) ? `main-thread, wide when idle (batches up to ${MAIN_WIDE_MAX_ROWS} rows)` : 'main-thread';
     const w = this.#wideSizes.get(key);
     const sizes = w ? w.sizes.filter((b) => w.helps.has(b)) : [];
     return sizes.length > 0 ? `workers, wide when idle (batches of ${sizes.join('/')} rows)` : 'workers';
@@ -307,6 +318,7 @@ export class WorkerPool implements ModelEngine {
 
   /** Whether a lone batch of `rows` rows of this variant would run on the wide session (tests, metadata). */
   usesWideWhenIdle(key: string, rows: number): boolean {
+    if (this.#main.has(key)) return this.#main.hasWide(key) && rows <= MAIN_WIDE_MAX_ROWS;
     return this.#wide.has(key) && this.#wideHelps(key, rows);
   }
 

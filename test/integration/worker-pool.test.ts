@@ -64,6 +64,29 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(keep).toEqual(Array.from(ref['probability']!));
   });
 
+  it('gives a main-thread variant a wide session for small batches on an idle engine, with the same answers', async () => {
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 2 });
+    await pool.load({ key: 'ls', modelPath: file });
+    expect(await pool.placeOnMainThread('ls')).toBe(true);
+    expect(pool.dispatchPath('ls')).toBe('main-thread, wide when idle (batches up to 8 rows)');
+    expect(pool.usesWideWhenIdle('ls', 8)).toBe(true);
+    expect(pool.usesWideWhenIdle('ls', 9)).toBe(false);
+    for (const rows of [1, 8, 9]) {
+      const inputs = sampleInputs(cfg, rows, 20 + rows);
+      const ref = await referenceRun(file, inputs);
+      const got = Array.from(new Float32Array(new Uint8Array((await pool.run('ls', inputs)).outputs['probability']!.data).buffer));
+      got.forEach((v, i) => expect(Math.abs(v - ref['probability']![i]!)).toBeLessThan(1e-6));
+      expect(pool.idleSlots('ls')).toBe(1);
+    }
+    // Without idle-time threads there is no wide session.
+    await pool.close();
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 1 });
+    await pool.load({ key: 'ls', modelPath: file });
+    expect(await pool.placeOnMainThread('ls')).toBe(true);
+    expect(pool.dispatchPath('ls')).toBe('main-thread');
+    expect(pool.usesWideWhenIdle('ls', 1)).toBe(false);
+  });
+
   it('runs a lone batch on the wide session at the sizes the profile found it faster, lending it every worker, with the same answer', async () => {
     const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
     const intentFile = path.resolve('models/lead-intent/1/model.onnx');
