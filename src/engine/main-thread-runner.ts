@@ -41,6 +41,8 @@ export class MainThreadRunner {
   #next: { readonly sync: SyncSession; readonly inputs: NamedTensors; readonly done: (err: Error | undefined, res?: EngineRunResult) => void } | undefined;
   /** True while #drain runs batches: a batch started meanwhile joins it instead of waiting a turn. */
   #draining = false;
+  /** Moving average of the rows of each variant's recent batches (see recentRows). */
+  readonly #recentRows = new Map<string, number>();
 
   /** Whether `key` runs here. */
   has(key: string): boolean {
@@ -55,6 +57,14 @@ export class MainThreadRunner {
   /** Variants running here. */
   keys(): string[] {
     return [...this.#sessions.keys()];
+  }
+
+  /**
+   * Moving average (weight 1/5 on the newest) of the rows of the variant's recent batches here: ~1 while lone
+   * requests arrive one at a time, ~20 for lead-scoring at 128 callers, where requests meet in the batcher.
+   */
+  recentRows(key: string): number {
+    return this.#recentRows.get(key) ?? 1;
   }
 
   /** Whether `key` has a wide session here (see the file comment). */
@@ -114,6 +124,8 @@ export class MainThreadRunner {
     const s = this.#sessions.get(key);
     if (!s || !('sync' in s)) return false;
     this.#busy = true;
+    const rows = Object.values(inputs)[0]?.shape[0] ?? 0;
+    this.#recentRows.set(key, 0.8 * this.recentRows(key) + 0.2 * rows);
     this.#next = { sync: (wide ? s.wide : undefined) ?? s.sync, inputs, done };
     if (!this.#draining) setImmediate(this.#drain);
     return true;
@@ -154,6 +166,7 @@ export class MainThreadRunner {
   async unload(key: string): Promise<void> {
     const s = this.#sessions.get(key);
     this.#sessions.delete(key);
+    this.#recentRows.delete(key);
     await this.#release(s);
   }
 

@@ -39,10 +39,17 @@ export interface WorkerPoolOptions {
 const WIDE = '#wide';
 /**
  * Largest batch (rows) a main-thread variant runs on its wide session when the engine is idle: a lone
- * request's rows at low load. Under load the batches are larger (lead-scoring at 128 callers: ~22 rows) and
- * stay on the one-thread session, so the wide session's spinning threads do not take the cores load needs.
+ * request's rows at low load.
  */
 const MAIN_WIDE_MAX_ROWS = 8;
+/**
+ * ...and only while its recent batches averaged fewer rows than this (MainThreadRunner.recentRows): requests
+ * arriving alone. Under load they meet in the batcher (lead-scoring at 128 callers: ~22 rows a batch), and a
+ * small batch between two large ones stays on the one-thread session: the wide session's spinning thread
+ * would take the core the load needs (the bench, before this bound: 1.02x the plain server's calls/s at 128
+ * callers instead of 1.28x, and 176 instead of 75 us of CPU per call).
+ */
+const MAIN_WIDE_MAX_RECENT_ROWS = 2;
 interface Job {
   readonly key: string;
   readonly inputs: TransferTensor[];
@@ -237,9 +244,9 @@ export class WorkerPool implements ModelEngine {
     }, this.#mainWide(key, inputs));
   }
 
-  /** Whether a main-thread batch runs on the variant's wide session: small, and the whole engine idle. */
+  /** Whether a main-thread batch runs on the variant's wide session: small, at low load, the whole engine idle. */
   #mainWide(key: string, inputs: NamedTensors): boolean {
-    return this.#main.hasWide(key) && rowsOf(inputs) <= MAIN_WIDE_MAX_ROWS && this.#allIdle();
+    return this.#main.hasWide(key) && rowsOf(inputs) <= MAIN_WIDE_MAX_ROWS && this.#main.recentRows(key) < MAIN_WIDE_MAX_RECENT_ROWS && this.#allIdle();
   }
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
@@ -318,7 +325,7 @@ export class WorkerPool implements ModelEngine {
 
   /** Whether a lone batch of `rows` rows of this variant would run on the wide session (tests, metadata). */
   usesWideWhenIdle(key: string, rows: number): boolean {
-    if (this.#main.has(key)) return this.#main.hasWide(key) && rows <= MAIN_WIDE_MAX_ROWS;
+    if (this.#main.has(key)) return this.#main.hasWide(key) && rows <= MAIN_WIDE_MAX_ROWS && this.#main.recentRows(key) < MAIN_WIDE_MAX_RECENT_ROWS;
     return this.#wide.has(key) && this.#wideHelps(key, rows);
   }
 

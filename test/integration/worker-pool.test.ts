@@ -78,6 +78,11 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
       got.forEach((v, i) => expect(Math.abs(v - ref['probability']![i]!)).toBeLessThan(1e-6));
       expect(pool.idleSlots('ls')).toBe(1);
     }
+    // Batches of several requests' rows (load): even a small one stays on the one-thread session...
+    expect(pool.usesWideWhenIdle('ls', 1)).toBe(false);
+    // ...until requests arrive alone again.
+    for (let i = 0; i < 12; i++) await pool.run('ls', sampleInputs(cfg, 1, 40 + i));
+    expect(pool.usesWideWhenIdle('ls', 1)).toBe(true);
     // Without idle-time threads there is no wide session.
     await pool.close();
     pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 1 });
