@@ -69,7 +69,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   setLogLevel(config.logLevel);
   log.info({ config: maskedConfig(config) }, 'effective configuration');
   const provider = resolveExecutionProvider(config.executionProvider);
-  const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: config.idleIntraOpThreads });
+  const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: config.idleIntraOpThreads, idleSpinUs: config.idleSpinUs });
   const scheduler = new BatchScheduler(engine);
   const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching, inlineMaxComputeUs: config.inlineMaxComputeUs });
   repository.scan();

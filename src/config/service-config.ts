@@ -28,6 +28,9 @@ export const SERVICE_DEFAULTS = Object.freeze({
   // All cores: a batch that finds every worker idle runs on a session that borrows them (measured on this
   // 2-core machine: lead-intent FP32 batch 1 4.5 -> 2.8 ms, INT8 2.6 -> 1.9 ms).
   idleIntraOpThreads: Math.max(1, os.availableParallelism()),
+  // 2 ms: a lone tiny-model call's main-thread batch keeps another core awake this long (src/engine/idle-spinner.ts),
+  // longer than the gap to the next call of one busy caller (~0.3 ms here), short for a caller that went quiet.
+  idleSpinUs: 2000,
   // Off: V8's allocation-site pretenuring misreads a server's in-flight calls as long-lived (see src/v8-tuning.ts).
   v8Pretenuring: false,
   executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',
@@ -92,6 +95,7 @@ export const ServiceConfigSchema = z.object({
   intraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.intraOpThreads),
   inlineMaxComputeUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.inlineMaxComputeUs),
   idleIntraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.idleIntraOpThreads),
+  idleSpinUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.idleSpinUs),
   v8Pretenuring: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(SERVICE_DEFAULTS.v8Pretenuring),
   executionProvider: z.enum(['auto', 'cpu', 'cuda']).default(SERVICE_DEFAULTS.executionProvider),
   preloadTop: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.preloadTop),
@@ -155,6 +159,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_INTRA_OP_THREADS: 'intraOpThreads',
   HUB_INLINE_MAX_COMPUTE_US: 'inlineMaxComputeUs',
   HUB_IDLE_INTRA_OP_THREADS: 'idleIntraOpThreads',
+  HUB_IDLE_SPIN_US: 'idleSpinUs',
   HUB_V8_PRETENURING: 'v8Pretenuring',
   HUB_EXECUTION_PROVIDER: 'executionProvider',
   HUB_PRELOAD_TOP: 'preloadTop',

@@ -4,13 +4,6 @@
  * than the inference, and a queue behind a heavy model's long batches makes its callers wait for nothing.
  * The pool moves a variant here only when its measured batches are all below a bound
  * (HUB_INLINE_MAX_COMPUTE_US), so the event loop is never blocked for longer than that per batch.
- *
- * A variant may also have a wide session here (HUB_IDLE_INTRA_OP_THREADS intra-op threads), which the pool
- * uses for a small batch that finds the whole engine idle. It computes no faster (a tiny model's run is
- * ~10-15 us either way), but after a run its pool threads spin for new work, as onnxruntime-node's default
- * session does in the plain server, and on this 2-core VM that kept core awake made a lone lead-scoring caller
- * ~15% faster end to end (3,720 vs 3,221 calls/s, interleaved turns; the same session with spinning turned
- * off gave 3,166). Under load batches meet a busy engine or are larger, and use the one-thread session.
  */
 import { performance } from 'node:perf_hooks';
 import type ort from 'onnxruntime-node';
@@ -27,11 +20,8 @@ function outputsOf(results: Record<string, ort.Tensor>, start: number): EngineRu
   return { outputs, computeUs };
 }
 
-/**
- * A main-thread session: the synchronous native one when available (with its wide twin when asked for and
- * creatable), else the public API's.
- */
-type MainSession = { readonly sync: SyncSession; readonly wide: SyncSession | undefined } | { readonly session: ort.InferenceSession };
+/** A main-thread session: the synchronous native one when available, else the public API's. */
+type MainSession = { readonly sync: SyncSession } | { readonly session: ort.InferenceSession };
 
 /** Main-thread sessions, one run at a time. */
 export class MainThreadRunner {
@@ -67,21 +57,11 @@ export class MainThreadRunner {
     return this.#recentRows.get(key) ?? 1;
   }
 
-  /** Whether `key` has a wide session here (see the file comment). */
-  hasWide(key: string): boolean {
-    const s = this.#sessions.get(key);
-    return s !== undefined && 'sync' in s && s.wide !== undefined;
-  }
-
-  /**
-   * Creates a CPU session with one intra-op thread (a tiny model computes no faster on more), and when
-   * `wideThreads` > 1 a second one with that many threads, for idle-engine batches (see the file comment).
-   */
-  async load(key: string, modelPath: string, settings: OrtSessionSettings, wideThreads = 0): Promise<void> {
+  /** Creates a CPU session with one intra-op thread (a tiny model gains nothing from more). */
+  async load(key: string, modelPath: string, settings: OrtSessionSettings): Promise<void> {
     const one = { ...settings, provider: 'cpu' as const, intraOpThreads: 1 };
     const sync = createSyncSession(modelPath, one);
-    const wide = sync && wideThreads > 1 ? createSyncSession(modelPath, { ...one, intraOpThreads: wideThreads }) : undefined;
-    const next: MainSession = sync ? { sync, wide } : { session: (await createSession(modelPath, one)).session };
+    const next: MainSession = sync ? { sync } : { session: (await createSession(modelPath, one)).session };
     await this.#release(this.#sessions.get(key));
     this.#sessions.set(key, next);
   }
@@ -91,12 +71,12 @@ export class MainThreadRunner {
    * (as onnxruntime-node's own run does): every call that arrived in the same read of the sockets is queued
    * behind it by then, and leaves as the next batch, instead of each running alone.
    */
-  async run(key: string, inputs: NamedTensors, wide = false): Promise<EngineRunResult> {
+  async run(key: string, inputs: NamedTensors): Promise<EngineRunResult> {
     const s = this.#sessions.get(key);
     if (!s) throw new Error(`variant ${key} is not loaded on the main thread`);
     if ('sync' in s) {
       return new Promise<EngineRunResult>((resolve, reject) => {
-        this.runSoon(key, inputs, (err, res) => (err ? reject(err) : resolve(res as EngineRunResult)), wide);
+        this.runSoon(key, inputs, (err, res) => (err ? reject(err) : resolve(res as EngineRunResult)));
       });
     }
     this.#busy = true;
@@ -113,20 +93,19 @@ export class MainThreadRunner {
   /**
    * Runs one batch of a variant with a synchronous session in the check phase, answering through `done` (no
    * promise: the per-call path of a tiny model is mostly promise hops and their garbage). False, and nothing
-   * runs, when the variant has no synchronous session here; the caller made sure the slot was free. `wide`
-   * runs the wide session when the variant has one.
+   * runs, when the variant has no synchronous session here; the caller made sure the slot was free.
    *
    * A batch started while this check phase runs (the batcher dispatches the rows that waited behind the one
    * that just finished) runs in the same check phase, not one turn of the event loop later: the rows are all
    * here, and another read of the sockets first only makes them (and the calls they hold) live longer.
    */
-  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, wide = false): boolean {
+  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
     const s = this.#sessions.get(key);
     if (!s || !('sync' in s)) return false;
     this.#busy = true;
     const rows = Object.values(inputs)[0]?.shape[0] ?? 0;
     this.#recentRows.set(key, 0.8 * this.recentRows(key) + 0.2 * rows);
-    this.#next = { sync: (wide ? s.wide : undefined) ?? s.sync, inputs, done };
+    this.#next = { sync: s.sync, inputs, done };
     if (!this.#draining) setImmediate(this.#drain);
     return true;
   }
@@ -159,7 +138,7 @@ export class MainThreadRunner {
 
   async #release(s: MainSession | undefined): Promise<void> {
     if (!s) return;
-    if ('sync' in s) { s.sync.release(); s.wide?.release(); } else await s.session.release();
+    if ('sync' in s) s.sync.release(); else await s.session.release();
   }
 
   /** Releases a variant's session. */

@@ -14,6 +14,7 @@ import type { DType, HostTensor, NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult, LoadedVariantInfo, ModelEngine, VariantLoadSpec } from './inference-engine.js';
 import type { FromWorker, ToWorker, TransferTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { MainThreadRunner } from './main-thread-runner.js';
+import { IdleSpinner } from './idle-spinner.js';
 
 const log = moduleLogger('engine');
 
@@ -33,23 +34,25 @@ export interface WorkerPoolOptions {
    * 0 or 1 disables.
    */
   readonly idleIntraOpThreads?: number;
+  /**
+   * Microseconds a lone main-thread batch on an idle engine keeps another core awake (idle-spinner.ts); 0
+   * (the default here) disables.
+   */
+  readonly idleSpinUs?: number;
 }
+
+/**
+ * A main-thread batch counts as a lone request's, for the idle spinner, when it has at most this many rows and
+ * the variant's recent batches averaged under LONE_MAX_RECENT_ROWS rows (MainThreadRunner.recentRows):
+ * requests arriving alone. Under load they meet in the batcher (lead-scoring at 128 callers: ~22 rows a batch),
+ * and a small batch between two large ones does not start the spinner, which would take the core the load
+ * needs.
+ */
+const LONE_MAX_ROWS = 8;
+const LONE_MAX_RECENT_ROWS = 2;
 
 /** Key suffix of a variant's wide session. */
 const WIDE = '#wide';
-/**
- * Largest batch (rows) a main-thread variant runs on its wide session when the engine is idle: a lone
- * request's rows at low load.
- */
-const MAIN_WIDE_MAX_ROWS = 8;
-/**
- * ...and only while its recent batches averaged fewer rows than this (MainThreadRunner.recentRows): requests
- * arriving alone. Under load they meet in the batcher (lead-scoring at 128 callers: ~22 rows a batch), and a
- * small batch between two large ones stays on the one-thread session: the wide session's spinning thread
- * would take the core the load needs (the bench, before this bound: 1.02x the plain server's calls/s at 128
- * callers instead of 1.28x, and 176 instead of 75 us of CPU per call).
- */
-const MAIN_WIDE_MAX_RECENT_ROWS = 2;
 interface Job {
   readonly key: string;
   readonly inputs: TransferTensor[];
@@ -117,10 +120,12 @@ export class WorkerPool implements ModelEngine {
   readonly #wideSizes = new Map<string, { readonly sizes: readonly number[]; readonly helps: ReadonlySet<number> }>();
   /** True while a wide run has borrowed every worker. */
   #lent = false;
+  readonly #spinner: IdleSpinner | undefined;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
     this.#script = workerScript();
+    this.#spinner = (options.idleSpinUs ?? 0) > 0 && options.session.provider === 'cpu' ? new IdleSpinner(options.idleSpinUs as number) : undefined;
     for (let i = 0; i < options.workers; i++) this.#slots.push(this.#spawn(i));
     metrics.workers.set(this.#slots.length);
   }
@@ -238,20 +243,27 @@ export class WorkerPool implements ModelEngine {
 
   runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
     if (!this.#main.has(key) || this.#main.busy) return false;
+    this.#spinIfLone(key, inputs);
     return this.#main.runSoon(key, inputs, (err, res) => {
       done(err ? this.#mainThreadFailure(key, err) : undefined, res);
       this.#notifyIdle();
-    }, this.#mainWide(key, inputs));
+    });
   }
 
-  /** Whether a main-thread batch runs on the variant's wide session: small, at low load, the whole engine idle. */
-  #mainWide(key: string, inputs: NamedTensors): boolean {
-    return this.#main.hasWide(key) && rowsOf(inputs) <= MAIN_WIDE_MAX_ROWS && this.#main.recentRows(key) < MAIN_WIDE_MAX_RECENT_ROWS && this.#allIdle();
+  /** Pokes the idle spinner for a lone request's batch on the main thread of an idle engine (see LONE_MAX_ROWS). */
+  #spinIfLone(key: string, inputs: NamedTensors): void {
+    if (this.spinsFor(key, rowsOf(inputs))) this.#spinner?.poke();
+  }
+
+  /** Whether a main-thread batch of `rows` rows of this variant would keep a core awake if it started now. */
+  spinsFor(key: string, rows: number): boolean {
+    return this.#spinner !== undefined && this.#main.has(key) && rows <= LONE_MAX_ROWS && this.#main.recentRows(key) < LONE_MAX_RECENT_ROWS && this.#allIdle();
   }
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     if (this.#main.has(key) && !this.#main.busy) {
-      return this.#main.run(key, inputs, this.#mainWide(key, inputs)).then((r) => {
+      this.#spinIfLone(key, inputs);
+      return this.#main.run(key, inputs).then((r) => {
         this.#notifyIdle();
         return r;
       }, (e: Error) => {
@@ -299,7 +311,7 @@ export class WorkerPool implements ModelEngine {
     const spec = this.#variants.get(key);
     if (!spec || this.#options.session.provider !== 'cpu') return false;
     try {
-      await this.#main.load(key, spec.modelPath, this.#options.session, this.#options.idleIntraOpThreads ?? 0);
+      await this.#main.load(key, spec.modelPath, this.#options.session);
     } catch (e) {
       log.warn({ variant: key, err: (e as Error).message }, 'could not create a main-thread session; the variant stays on the workers');
       return false;
@@ -317,7 +329,7 @@ export class WorkerPool implements ModelEngine {
    * measured its wide session faster at some batch size.
    */
   dispatchPath(key: string): string {
-    if (this.#main.has(key)) return this.#main.hasWide(key) ? `main-thread, wide when idle (batches up to ${MAIN_WIDE_MAX_ROWS} rows)` : 'main-thread';
+    if (this.#main.has(key)) return 'main-thread';
     const w = this.#wideSizes.get(key);
     const sizes = w ? w.sizes.filter((b) => w.helps.has(b)) : [];
     return sizes.length > 0 ? `workers, wide when idle (batches of ${sizes.join('/')} rows)` : 'workers';
@@ -325,7 +337,6 @@ export class WorkerPool implements ModelEngine {
 
   /** Whether a lone batch of `rows` rows of this variant would run on the wide session (tests, metadata). */
   usesWideWhenIdle(key: string, rows: number): boolean {
-    if (this.#main.has(key)) return this.#main.hasWide(key) && rows <= MAIN_WIDE_MAX_ROWS && this.#main.recentRows(key) < MAIN_WIDE_MAX_RECENT_ROWS;
     return this.#wide.has(key) && this.#wideHelps(key, rows);
   }
 
@@ -431,7 +442,7 @@ export class WorkerPool implements ModelEngine {
     this.#closed = true;
     const err = new InferenceError('SHUTTING_DOWN', 'engine closed');
     for (const j of this.#queue.splice(0)) j.reject(err);
-    await Promise.all([...this.#slots.map((s) => this.#stopWorker(s)), this.#main.close()]);
+    await Promise.all([...this.#slots.map((s) => this.#stopWorker(s)), this.#main.close(), this.#spinner?.close()]);
     metrics.workers.set(0);
   }
 }

@@ -64,32 +64,37 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(keep).toEqual(Array.from(ref['probability']!));
   });
 
-  it('gives a main-thread variant a wide session for small batches on an idle engine, with the same answers', async () => {
-    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 2 });
+  it('keeps a core awake after a lone request\'s main-thread batch on an idle engine, not after batches of a loaded one', async () => {
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleSpinUs: 2000 });
     await pool.load({ key: 'ls', modelPath: file });
+    expect(pool.spinsFor('ls', 1)).toBe(false); // on the workers: the spinner is for main-thread batches only
     expect(await pool.placeOnMainThread('ls')).toBe(true);
-    expect(pool.dispatchPath('ls')).toBe('main-thread, wide when idle (batches up to 8 rows)');
-    expect(pool.usesWideWhenIdle('ls', 8)).toBe(true);
-    expect(pool.usesWideWhenIdle('ls', 9)).toBe(false);
-    for (const rows of [1, 8, 9]) {
+    expect(pool.spinsFor('ls', 1)).toBe(true);
+    expect(pool.spinsFor('ls', 9)).toBe(false); // more rows than one lone request's
+    for (const rows of [1, 9, 9]) {
       const inputs = sampleInputs(cfg, rows, 20 + rows);
       const ref = await referenceRun(file, inputs);
       const got = Array.from(new Float32Array(new Uint8Array((await pool.run('ls', inputs)).outputs['probability']!.data).buffer));
-      got.forEach((v, i) => expect(Math.abs(v - ref['probability']![i]!)).toBeLessThan(1e-6));
-      expect(pool.idleSlots('ls')).toBe(1);
+      expect(got).toEqual(Array.from(ref['probability']!));
     }
-    // Batches of several requests' rows (load): even a small one stays on the one-thread session...
-    expect(pool.usesWideWhenIdle('ls', 1)).toBe(false);
+    // Batches of several requests' rows (load): even a small one does not start the spinner...
+    expect(pool.spinsFor('ls', 1)).toBe(false);
     // ...until requests arrive alone again.
     for (let i = 0; i < 12; i++) await pool.run('ls', sampleInputs(cfg, 1, 40 + i));
-    expect(pool.usesWideWhenIdle('ls', 1)).toBe(true);
-    // Without idle-time threads there is no wide session.
+    expect(pool.spinsFor('ls', 1)).toBe(true);
+    // Not while a worker is busy (here with a variant that stays on the workers).
+    await pool.load({ key: 'ls-workers', modelPath: file });
+    const busy = pool.run('ls-workers', sampleInputs(cfg, 4, 60));
+    expect(pool.spinsFor('ls', 1)).toBe(false);
+    await busy;
+    await new Promise((r) => setImmediate(r));
+    expect(pool.spinsFor('ls', 1)).toBe(true);
+    // And never when it is off.
     await pool.close();
-    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 1 });
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' } });
     await pool.load({ key: 'ls', modelPath: file });
     expect(await pool.placeOnMainThread('ls')).toBe(true);
-    expect(pool.dispatchPath('ls')).toBe('main-thread');
-    expect(pool.usesWideWhenIdle('ls', 1)).toBe(false);
+    expect(pool.spinsFor('ls', 1)).toBe(false);
   });
 
   it('runs a lone batch on the wide session at the sizes the profile found it faster, lending it every worker, with the same answer', async () => {
