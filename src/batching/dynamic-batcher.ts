@@ -21,7 +21,7 @@
  * Deadlines and cancellation reach the queue: an expired or cancelled request leaves before its batch runs.
  */
 import { performance } from 'node:perf_hooks';
-import type { Counter, Histogram } from 'prom-client';
+import type { HotIncrementer, HotObserver } from '../metrics/hot-metrics.js';
 import { InferenceError, isInferenceError } from '../errors/index.js';
 import { metrics } from '../metrics/metrics.js';
 import { concatRows, sliceRows, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
@@ -133,8 +133,8 @@ export class DynamicBatcher {
   readonly #cap: number;
   /** This batcher's metric series, bound once (label lookups cost more than the per-call work they count). */
   readonly #metrics: {
-    readonly executions: Counter.Internal; readonly inferenceRows: Counter.Internal;
-    readonly batchSize: Histogram.Internal<string>; readonly computeDuration: Histogram.Internal<string>; readonly queueDuration: Histogram.Internal<string>;
+    readonly executions: HotIncrementer; readonly inferenceRows: HotIncrementer;
+    readonly batchSize: HotObserver; readonly computeDuration: HotObserver; readonly queueDuration: HotObserver;
   };
 
   constructor(options: DynamicBatcherOptions, engine: InferenceEngine, scheduler: BatchScheduler) {
@@ -142,7 +142,7 @@ export class DynamicBatcher {
     this.#cap = Math.min(options.batchCap ?? options.maxBatchSize, options.maxBatchSize);
     const labels = { model: options.model, variant: options.variant };
     this.#metrics = {
-      executions: metrics.executions.labels(labels), inferenceRows: metrics.inferenceRows.labels(labels),
+      executions: metrics.executions.hot(labels), inferenceRows: metrics.inferenceRows.hot(labels),
       batchSize: metrics.batchSize.labels(labels), computeDuration: metrics.computeDuration.labels(labels),
       queueDuration: metrics.queueDuration.labels({ model: options.model }),
     };

@@ -4,6 +4,7 @@
  * counters, base units: seconds and bytes). The list is documented in README ("Metrics").
  */
 import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+import { HotHistogram, hotCounter } from './hot-metrics.js';
 
 /** The registry served at /metrics. */
 export const registry = new Registry();
@@ -14,31 +15,31 @@ const batchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /** All metrics by role. */
 export const metrics = {
-  requests: new Counter({
+  requests: hotCounter({
     name: 'hub_requests_total', help: 'Predict calls by model and outcome code (OK or an error code)',
     labelNames: ['model', 'code'] as const, registers: [registry],
   }),
-  requestDuration: new Histogram({
+  requestDuration: new HotHistogram({
     name: 'hub_request_duration_seconds', help: 'Predict time inside the server, decode to encode',
     labelNames: ['model'] as const, buckets: latencyBuckets, registers: [registry],
   }),
-  inferenceRows: new Counter({
+  inferenceRows: hotCounter({
     name: 'hub_inference_rows_total', help: 'Rows computed by the engine (inference count)',
     labelNames: ['model', 'variant'] as const, registers: [registry],
   }),
-  executions: new Counter({
+  executions: hotCounter({
     name: 'hub_executions_total', help: 'Engine runs (execution count); rows/executions is the mean batch size',
     labelNames: ['model', 'variant'] as const, registers: [registry],
   }),
-  queueDuration: new Histogram({
+  queueDuration: new HotHistogram({
     name: 'hub_queue_duration_seconds', help: 'Time a request waited in the batch queue',
     labelNames: ['model'] as const, buckets: latencyBuckets, registers: [registry],
   }),
-  computeDuration: new Histogram({
+  computeDuration: new HotHistogram({
     name: 'hub_compute_duration_seconds', help: 'Engine run time of one batch',
     labelNames: ['model', 'variant'] as const, buckets: latencyBuckets, registers: [registry],
   }),
-  batchSize: new Histogram({
+  batchSize: new HotHistogram({
     name: 'hub_batch_size_rows', help: 'Rows per engine run',
     labelNames: ['model', 'variant'] as const, buckets: batchBuckets, registers: [registry],
   }),

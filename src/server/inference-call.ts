@@ -5,7 +5,7 @@
  * how to read its request and build its answer.
  */
 import { performance } from 'node:perf_hooks';
-import type { Histogram, Counter } from 'prom-client';
+import type { HotIncrementer, HotObserver } from '../metrics/hot-metrics.js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { InferenceError } from '../errors/index.js';
 import { moduleLogger } from '../logging/logger.js';
@@ -68,7 +68,7 @@ export function unaryCall<Req>(rpc: string, fn: (call: ServerUnaryCall<Req, unkn
   };
 }
 
-interface ModelSeries { readonly duration: Histogram.Internal<string>; readonly codes: Map<string, Counter.Internal> }
+interface ModelSeries { readonly duration: HotObserver; readonly codes: Map<string, HotIncrementer> }
 
 /** Builds an inference RPC handler over the shared lifecycle. */
 export function inferenceCall<Req>(deps: CallDeps, rpc: InferenceRpc<Req>) {
@@ -91,7 +91,7 @@ export function inferenceCall<Req>(deps: CallDeps, rpc: InferenceRpc<Req>) {
     const done = (code: string): void => {
       const s = seriesOf(modelLabel);
       let c = s.codes.get(code);
-      if (!c) { c = metrics.requests.labels({ model: modelLabel, code }); s.codes.set(code, c); }
+      if (!c) { c = metrics.requests.hot({ model: modelLabel, code }); s.codes.set(code, c); }
       c.inc();
       s.duration.observe((performance.now() - start) / 1000);
     };
