@@ -66,6 +66,9 @@ describe('deploy/ Kubernetes manifests', () => {
     expect(selects(find('PodDisruptionBudget', 'hub-inference')['spec'].selector.matchLabels)).toBe(true);
     expect(selects(deployment['spec'].selector.matchLabels)).toBe(true);
     expect(find('HorizontalPodAutoscaler', 'hub-inference')['spec'].scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hub-inference' });
+    // The HPA scales on CPU: the idle spinner's busy core at one caller must not read as load.
+    expect(find('HorizontalPodAutoscaler', 'hub-inference')['spec'].metrics[0].resource.name).toBe('cpu');
+    expect(configEnv['HUB_IDLE_SPIN_US']).toBe('0');
   });
 });
 
