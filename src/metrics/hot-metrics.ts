@@ -14,6 +14,14 @@ import { Counter, type Registry } from 'prom-client';
 
 type Labels<L extends string> = Partial<Record<L, string | number>>;
 
+/** The series key of a label set, after checking its names (what prom-client refuses, refused here too). */
+function seriesKey<L extends string>(metric: string, labelNames: readonly L[], labels: Labels<L>): string {
+  for (const k of Object.keys(labels)) {
+    if (!labelNames.includes(k as L)) throw new Error(`${metric}: unknown label "${k}"`);
+  }
+  return labelNames.map((n) => String(labels[n] ?? '')).join('\u0000');
+}
+
 /** One label set's counts. */
 class HistogramSeries {
   readonly counts: Float64Array;
@@ -68,10 +76,7 @@ export class HotHistogram<L extends string> {
 
   /** The series of a label set, to observe into without a lookup per observation. */
   labels(labels: Labels<L>): HotObserver {
-    for (const k of Object.keys(labels)) {
-      if (!this.#labelNames.includes(k as L)) throw new Error(`${this.name}: unknown label "${k}"`);
-    }
-    const key = this.#labelNames.map((n) => String(labels[n] ?? '')).join('\u0000');
+    const key = seriesKey(this.name, this.#labelNames, labels);
     let s = this.#series.get(key);
     if (!s) {
       const own: Record<string, string | number> = {};
@@ -87,15 +92,20 @@ export class HotHistogram<L extends string> {
     this.labels(labels).observe(value);
   }
 
-  /** Drops every series (prom-client's reset). */
+  /**
+   * Zeroes every series (prom-client's reset). In place: a bound child keeps recording into its series, which
+   * reads again from its next observation.
+   */
   reset(): void {
-    this.#series.clear();
+    for (const s of this.#series.values()) { s.counts.fill(0); s.sum = 0; s.count = 0; }
   }
 
   /** The metric as prom-client's Histogram reports it: cumulative buckets, +Inf, sum and count per series. */
   async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
     for (const s of this.#series.values()) {
+      // A series bound (labels()) but not yet observed is not reported, as with prom-client.
+      if (s.count === 0) continue;
       let acc = 0;
       this.#bounds.forEach((le, i) => {
         acc += s.counts[i] as number;
@@ -139,11 +149,14 @@ export function hotCounter<L extends string>(cfg: HotCounterConfig<L>): HotCount
       }
     },
   }) as HotCounter<L>;
+  // A reset also drops what the hot children added since the last read.
+  const reset = counter.reset.bind(counter);
+  counter.reset = () => {
+    for (const p of pending.values()) p.n = 0;
+    reset();
+  };
   counter.hot = (labels) => {
-    for (const k of Object.keys(labels)) {
-      if (!cfg.labelNames.includes(k as L)) throw new Error(`${cfg.name}: unknown label "${k}"`);
-    }
-    const key = cfg.labelNames.map((n) => String(labels[n] ?? '')).join('\u0000');
+    const key = seriesKey(cfg.name, cfg.labelNames, labels);
     let p = pending.get(key);
     if (!p) { p = { labels: { ...labels }, n: 0 }; pending.set(key, p); }
     const series = p;

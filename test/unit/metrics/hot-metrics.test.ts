@@ -17,8 +17,15 @@ describe('hot metrics', () => {
     expect(await mine.metrics()).toBe(await theirs.metrics());
     expect(hot.labels({ model: 'a', variant: 'fp32' })).toBe(a); // one series per label set
     expect(() => hot.labels({ model: 'a', nope: 'x' } as never)).toThrow(/unknown label "nope"/);
+    // A series bound but never observed is not reported (prom-client creates one at the first observation).
+    hot.labels({ model: 'c', variant: 'fp32' });
+    expect(await mine.metrics()).toBe(await theirs.metrics());
     hot.reset();
     ref.reset();
+    expect(await mine.metrics()).toBe(await theirs.metrics());
+    // A child bound before the reset keeps recording, and is read again.
+    a.observe(0.05);
+    ref.labels({ model: 'a', variant: 'fp32' }).observe(0.05);
     expect(await mine.metrics()).toBe(await theirs.metrics());
   });
 
@@ -36,5 +43,10 @@ describe('hot metrics', () => {
     ok.inc();
     expect(await r.metrics()).toContain('y_total{model="a",code="OK"} 9');
     expect(() => c.hot({ model: 'a', nope: 'x' } as never)).toThrow(/unknown label "nope"/);
+    // A reset drops what was added before it, also increments not yet folded in.
+    ok.inc(3);
+    c.reset();
+    ok.inc();
+    expect(await read()).toBe(1);
   });
 });
