@@ -30,7 +30,8 @@ export const SERVICE_DEFAULTS = Object.freeze({
   idleIntraOpThreads: Math.max(1, os.availableParallelism()),
   // 2 ms: a lone tiny-model call's main-thread batch keeps another core awake this long (src/engine/idle-spinner.ts),
   // longer than the gap to the next call of one busy caller (~0.3 ms here), short for a caller that went quiet.
-  idleSpinUs: 2000,
+  // Off on a single core: there the spinner would take the core from the main thread.
+  idleSpinUs: os.availableParallelism() > 1 ? 2000 : 0,
   // Off: V8's allocation-site pretenuring misreads a server's in-flight calls as long-lived (see src/v8-tuning.ts).
   v8Pretenuring: false,
   executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',

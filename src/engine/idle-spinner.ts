@@ -18,6 +18,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { moduleLogger } from '../logging/logger.js';
+
+const log = moduleLogger('engine');
 
 /** Flag states in the shared buffer. */
 const SLEEPING = 0;
@@ -26,18 +29,21 @@ const STOP = 2;
 
 /**
  * The thread's code (CommonJS, evaluated: no file to resolve from dist or from the TypeScript sources).
- * Times are compared on the main thread's clock: performance.now() has a different origin in each thread.
+ * Times are compared on the main thread's clock: performance.now() counts from the thread's own timeOrigin,
+ * which Node does not promise to be the main thread's (it is on Node 20), so the difference is added.
+ * `periods` (tests) counts the times the thread went from sleep to spinning.
  */
 const SPINNER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
-const flag = new Int32Array(workerData.sab, 0, 1);
+const flag = new Int32Array(workerData.sab, 0, 2);
 const until = new Float64Array(workerData.sab, 8, 1);
 const shift = performance.timeOrigin - workerData.origin;
 const now = () => performance.now() + shift;
 for (;;) {
   Atomics.wait(flag, 0, ${SLEEPING});
   if (Atomics.load(flag, 0) === ${STOP}) break;
+  Atomics.add(flag, 1, 1);
   while (now() < until[0]) {}
   // Back to sleep unless a poke came after the loop's last look (it found the flag set and did not notify).
   Atomics.compareExchange(flag, 0, ${SPINNING}, ${SLEEPING});
@@ -48,7 +54,8 @@ for (;;) {
 /** The spinner thread and its shared flag. */
 export class IdleSpinner {
   readonly #sab = new SharedArrayBuffer(16);
-  readonly #flag = new Int32Array(this.#sab, 0, 1);
+  /** [state, periods] */
+  readonly #flag = new Int32Array(this.#sab, 0, 2);
   readonly #until = new Float64Array(this.#sab, 8, 1);
   readonly #worker: Worker;
   readonly #spinMs: number;
@@ -60,7 +67,10 @@ export class IdleSpinner {
     this.#worker = new Worker(SPINNER_SOURCE, { eval: true, workerData: { sab: this.#sab, origin: performance.timeOrigin } });
     this.#worker.unref(); // never what keeps the process alive
     // Should the thread ever fail, the pool only loses the spin: pokes stop, nothing else depends on it.
-    this.#worker.on('error', () => { this.#closed = true; });
+    this.#worker.on('error', (e) => {
+      this.#closed = true;
+      log.warn({ err: e.message }, 'idle spinner thread failed; lone batches no longer keep a core awake');
+    });
   }
 
   /** Keeps a core awake until spinUs from now (wakes the thread only if it sleeps). */
@@ -70,15 +80,22 @@ export class IdleSpinner {
     if (Atomics.compareExchange(this.#flag, 0, SLEEPING, SPINNING) === SLEEPING) Atomics.notify(this.#flag, 0);
   }
 
-  /** Whether the thread is spinning now (tests). */
+  /** Whether the thread is spinning now, or asked to (tests). */
   get spinning(): boolean {
     return Atomics.load(this.#flag, 0) === SPINNING;
+  }
+
+  /** Times the thread went from sleep to spinning (tests). */
+  get periods(): number {
+    return Atomics.load(this.#flag, 1);
   }
 
   /** Stops the thread. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Held until it exits: an unref'd thread would let the process end in the middle of this close.
+    this.#worker.ref();
     const exited = new Promise<void>((resolve) => { this.#worker.once('exit', () => resolve()); });
     this.#until[0] = 0;
     Atomics.store(this.#flag, 0, STOP);

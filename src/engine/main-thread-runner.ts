@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type ort from 'onnxruntime-node';
-import type { NamedTensors } from '../tensor/tensor.js';
+import { rowsOf, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult } from './inference-engine.js';
 import { createSession, fromOrtTensor, toFeeds, type OrtSessionSettings } from './ort-session.js';
 import { createSyncSession, type SyncSession } from './sync-session.js';
@@ -57,6 +57,10 @@ export class MainThreadRunner {
     return this.#recentRows.get(key) ?? 1;
   }
 
+  #noteRows(key: string, inputs: NamedTensors): void {
+    this.#recentRows.set(key, 0.8 * this.recentRows(key) + 0.2 * rowsOf(inputs));
+  }
+
   /** Creates a CPU session with one intra-op thread (a tiny model gains nothing from more). */
   async load(key: string, modelPath: string, settings: OrtSessionSettings): Promise<void> {
     const one = { ...settings, provider: 'cpu' as const, intraOpThreads: 1 };
@@ -80,6 +84,7 @@ export class MainThreadRunner {
       });
     }
     this.#busy = true;
+    this.#noteRows(key, inputs);
     try {
       const feeds = toFeeds(inputs);
       const start = performance.now();
@@ -103,8 +108,7 @@ export class MainThreadRunner {
     const s = this.#sessions.get(key);
     if (!s || !('sync' in s)) return false;
     this.#busy = true;
-    const rows = Object.values(inputs)[0]?.shape[0] ?? 0;
-    this.#recentRows.set(key, 0.8 * this.recentRows(key) + 0.2 * rows);
+    this.#noteRows(key, inputs);
     this.#next = { sync: s.sync, inputs, done };
     if (!this.#draining) setImmediate(this.#drain);
     return true;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { InferenceError } from '../errors/index.js';
 import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
-import type { DType, HostTensor, NamedTensors } from '../tensor/tensor.js';
+import { rowsOf, type DType, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult, LoadedVariantInfo, ModelEngine, VariantLoadSpec } from './inference-engine.js';
 import type { FromWorker, ToWorker, TransferTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { MainThreadRunner } from './main-thread-runner.js';
@@ -96,11 +96,6 @@ function toTransfer(name: string, t: HostTensor, owned: boolean): { tensor: Tran
   return { tensor: { name, dtype: t.dtype, shape: [...t.shape], buffer, byteOffset: 0, byteLength: bytes.byteLength }, transfer: buffer };
 }
 
-/** Rows (dim 0) of a batch. */
-function rowsOf(inputs: NamedTensors): number {
-  const first = Object.values(inputs)[0];
-  return first?.shape[0] ?? 0;
-}
 
 /** The ONNX Runtime engine: a worker-thread pool implementing InferenceEngine. */
 export class WorkerPool implements ModelEngine {
@@ -243,16 +238,18 @@ export class WorkerPool implements ModelEngine {
 
   runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
     if (!this.#main.has(key) || this.#main.busy) return false;
-    this.#spinIfLone(key, inputs);
-    return this.#main.runSoon(key, inputs, (err, res) => {
+    const spin = this.spinsFor(key, rowsOf(inputs));
+    const started = this.#main.runSoon(key, inputs, (err, res) => {
       done(err ? this.#mainThreadFailure(key, err) : undefined, res);
       this.#notifyIdle();
     });
+    if (started && spin) this.#spinner?.poke();
+    return started;
   }
 
-  /** Pokes the idle spinner for a lone request's batch on the main thread of an idle engine (see LONE_MAX_ROWS). */
-  #spinIfLone(key: string, inputs: NamedTensors): void {
-    if (this.spinsFor(key, rowsOf(inputs))) this.#spinner?.poke();
+  /** Times the idle spinner went from sleep to spinning (tests). */
+  get idleSpins(): number {
+    return this.#spinner?.periods ?? 0;
   }
 
   /** Whether a main-thread batch of `rows` rows of this variant would keep a core awake if it started now. */
@@ -262,8 +259,10 @@ export class WorkerPool implements ModelEngine {
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     if (this.#main.has(key) && !this.#main.busy) {
-      this.#spinIfLone(key, inputs);
-      return this.#main.run(key, inputs).then((r) => {
+      const spin = this.spinsFor(key, rowsOf(inputs));
+      const running = this.#main.run(key, inputs);
+      if (spin) this.#spinner?.poke();
+      return running.then((r) => {
         this.#notifyIdle();
         return r;
       }, (e: Error) => {

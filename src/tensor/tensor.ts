@@ -81,3 +81,9 @@ export function gatherRows(t: HostTensor, rows: readonly number[]): HostTensor {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** Rows (dim 0) of a batch: of its first input (validation made every input agree). */
+export function rowsOf(inputs: NamedTensors): number {
+  for (const name in inputs) return inputs[name]?.shape[0] ?? 0;
+  return 0;
+}

@@ -137,6 +137,7 @@ describe('deploy/kserve: ServingRuntime + InferenceService (not applied: no clus
     // The storage initializer puts the storageUri at /mnt/models; the service must read its repository there.
     expect(env['HUB_MODEL_REPOSITORY']).toBe('/mnt/models');
     expect(Number(env['HUB_WORKERS'])).toBe(Number(c.resources.limits.cpu));
+    expect(env['HUB_IDLE_SPIN_US']).toBe('0');
     expect(c.securityContext.runAsUser).toBe(pod.securityContext.runAsUser);
   });
 

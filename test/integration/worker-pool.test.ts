@@ -8,6 +8,7 @@ import { readModelConfig } from '../../src/repository/model-config.js';
 import { sampleInputs } from '../../src/repository/sample-inputs.js';
 import { isInferenceError } from '../../src/errors/index.js';
 import { referenceRun } from '../helpers/reference.js';
+import { until } from '../unit/client/fake-inference-server.js';
 
 const cfg = readModelConfig(path.resolve('models/lead-scoring/config.json'), 'lead-scoring');
 const file = path.resolve('models/lead-scoring/1/model.onnx');
@@ -68,9 +69,14 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleSpinUs: 2000 });
     await pool.load({ key: 'ls', modelPath: file });
     expect(pool.spinsFor('ls', 1)).toBe(false); // on the workers: the spinner is for main-thread batches only
+    await pool.run('ls', sampleInputs(cfg, 1, 19));
+    expect(pool.idleSpins).toBe(0);
     expect(await pool.placeOnMainThread('ls')).toBe(true);
     expect(pool.spinsFor('ls', 1)).toBe(true);
     expect(pool.spinsFor('ls', 9)).toBe(false); // more rows than one lone request's
+    // A lone request's batch really wakes the spinner.
+    await pool.run('ls', sampleInputs(cfg, 1, 18));
+    await until(() => pool!.idleSpins === 1, 'the spinner to wake');
     for (const rows of [1, 9, 9]) {
       const inputs = sampleInputs(cfg, rows, 20 + rows);
       const ref = await referenceRun(file, inputs);
@@ -79,6 +85,11 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     }
     // Batches of several requests' rows (load): even a small one does not start the spinner...
     expect(pool.spinsFor('ls', 1)).toBe(false);
+    await new Promise((r) => setTimeout(r, 50)); // past the 2 ms spin: asleep
+    const before = pool.idleSpins;
+    await pool.run('ls', sampleInputs(cfg, 1, 39));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pool.idleSpins).toBe(before);
     // ...until requests arrive alone again.
     for (let i = 0; i < 12; i++) await pool.run('ls', sampleInputs(cfg, 1, 40 + i));
     expect(pool.spinsFor('ls', 1)).toBe(true);

@@ -12,6 +12,9 @@ describe('service config', () => {
     expect(c.cache.l1MaxEntries).toBe(50_000);
     expect(c.redisUrl).toBeUndefined();
     expect(c.workers).toBe(SERVICE_DEFAULTS.workers);
+    // The idle spinner: 2 ms with a second core to keep awake, off on one core.
+    expect(c.idleSpinUs).toBe(os.availableParallelism() > 1 ? 2000 : 0);
+    expect(loadServiceConfig({ HUB_IDLE_SPIN_US: '0' }).idleSpinUs).toBe(0);
     expect(Object.isFrozen(c) && Object.isFrozen(c.cache)).toBe(true);
   });
 
@@ -26,6 +29,8 @@ describe('service config', () => {
     [{ REDIS_URL: 'redis+cluster://h1:7000/2' }, /field "redisUrl" \(env REDIS_URL\): a cluster URL takes no database/],
     [{ HUB_ADMIN_TOKEN: 'short' }, /field "adminToken" .*at least 8 characters/],
     [{ HUB_REDIS_READ_TIMEOUT_MS: '-3' }, /field "cache.redisReadTimeoutMs"/],
+    [{ HUB_IDLE_SPIN_US: '-1' }, /field "idleSpinUs" \(env HUB_IDLE_SPIN_US\)/],
+    [{ HUB_IDLE_SPIN_US: '1000000' }, /field "idleSpinUs" \(env HUB_IDLE_SPIN_US\)/],
   ])('rejects %o naming the field', (env, re) => {
     expect(() => loadServiceConfig(env)).toThrow(ConfigError);
     expect(() => loadServiceConfig(env)).toThrow(re);

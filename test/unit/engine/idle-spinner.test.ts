@@ -1,40 +1,35 @@
 import { describe, it, expect } from 'vitest';
 import { IdleSpinner } from '../../../src/engine/idle-spinner.js';
-
-/** Polls `check` every millisecond until it holds or `ms` pass; resolves with the last answer. */
-async function within(ms: number, check: () => boolean): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
+import { until } from '../client/fake-inference-server.js';
 
 describe('IdleSpinner (a real thread)', () => {
   it('spins for the set time after a poke, sleeps after it, and wakes again on the next poke', async () => {
     const spinner = new IdleSpinner(20_000);
     try {
       expect(spinner.spinning).toBe(false);
+      expect(spinner.periods).toBe(0);
       spinner.poke();
-      expect(spinner.spinning).toBe(true);
-      // Back to sleep once 20 ms pass without another poke (bounded wait: a loaded machine may be slow).
-      expect(await within(2_000, () => !spinner.spinning)).toBe(true);
-      // A poke while it spins extends the spin; one after it slept wakes it.
+      // The thread itself counts the wake (bounded waits: a loaded machine may be slow).
+      await until(() => spinner.periods === 1, 'spinner.periods === 1');
+      // Back to sleep once 20 ms pass without another poke.
+      await until(() => !spinner.spinning, '!spinner.spinning');
+      expect(spinner.periods).toBe(1);
+      // One after it slept wakes it again.
       spinner.poke();
-      expect(spinner.spinning).toBe(true);
-      expect(await within(2_000, () => !spinner.spinning)).toBe(true);
+      await until(() => spinner.periods === 2, 'spinner.periods === 2');
+      await until(() => !spinner.spinning, '!spinner.spinning');
     } finally {
       await spinner.close();
     }
   });
 
-  it('stops its thread on close, also in the middle of a spin, and ignores pokes after it', async () => {
+  it('stops its thread on close in the middle of a spin, and ignores pokes after it', async () => {
     const spinner = new IdleSpinner(60_000_000);
     spinner.poke();
-    expect(spinner.spinning).toBe(true);
+    await until(() => spinner.periods === 1, 'spinner.periods === 1'); // spinning now, for a minute
     await spinner.close(); // resolves only once the thread has exited
     spinner.poke();
     expect(spinner.spinning).toBe(false);
+    expect(spinner.periods).toBe(1);
   });
 });
