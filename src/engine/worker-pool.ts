@@ -96,7 +96,6 @@ function toTransfer(name: string, t: HostTensor, owned: boolean): { tensor: Tran
   return { tensor: { name, dtype: t.dtype, shape: [...t.shape], buffer, byteOffset: 0, byteLength: bytes.byteLength }, transfer: buffer };
 }
 
-
 /** The ONNX Runtime engine: a worker-thread pool implementing InferenceEngine. */
 export class WorkerPool implements ModelEngine {
   readonly #options: WorkerPoolOptions;

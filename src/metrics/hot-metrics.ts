@@ -41,6 +41,9 @@ class HistogramSeries {
   }
 }
 
+/** One line of a histogram's exposition: a bucket, the sum or the count of one series. */
+interface HistogramValue { labels: Record<string, string | number>; value: number; metricName: string }
+
 /** What a bound histogram child offers. */
 export interface HotObserver {
   observe(value: number): void;
@@ -101,8 +104,8 @@ export class HotHistogram<L extends string> {
   }
 
   /** The metric as prom-client's Histogram reports it: cumulative buckets, +Inf, sum and count per series. */
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: HistogramValue[] }> {
+    const values: HistogramValue[] = [];
     for (const s of this.#series.values()) {
       // A series bound (labels()) but not yet observed is not reported, as with prom-client.
       if (s.count === 0) continue;
@@ -145,7 +148,7 @@ export function hotCounter<L extends string>(cfg: HotCounterConfig<L>): HotCount
         if (p.n === 0) continue;
         const n = p.n;
         p.n = 0;
-        this.inc(p.labels as Partial<Record<L, string | number>>, n);
+        this.inc(p.labels, n);
       }
     },
   }) as HotCounter<L>;
