@@ -32,6 +32,10 @@ export const SERVICE_DEFAULTS = Object.freeze({
   // longer than the gap to the next call of one busy caller (~0.3 ms here), short for a caller that went quiet.
   // Off on a single core: there the spinner would take the core from the main thread.
   idleSpinUs: os.availableParallelism() > 1 ? 2000 : 0,
+  // 10 ms, the shortest batching window: a lone batch on an idle engine whose all-core run was profiled within it
+  // runs on the main thread, as a plain server's would (lead-intent FP32 batch 1: ~3.5 ms here), saving the two
+  // worker thread hops (~0.2 ms each on this VM). A call arriving meanwhile waits at most that long.
+  idleMainMaxUs: 10_000,
   // Off: V8's allocation-site pretenuring misreads a server's in-flight calls as long-lived (see src/v8-tuning.ts).
   v8Pretenuring: false,
   executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',
@@ -97,6 +101,7 @@ export const ServiceConfigSchema = z.object({
   inlineMaxComputeUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.inlineMaxComputeUs),
   idleIntraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.idleIntraOpThreads),
   idleSpinUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.idleSpinUs),
+  idleMainMaxUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.idleMainMaxUs),
   v8Pretenuring: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(SERVICE_DEFAULTS.v8Pretenuring),
   executionProvider: z.enum(['auto', 'cpu', 'cuda']).default(SERVICE_DEFAULTS.executionProvider),
   preloadTop: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.preloadTop),
@@ -161,6 +166,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_INLINE_MAX_COMPUTE_US: 'inlineMaxComputeUs',
   HUB_IDLE_INTRA_OP_THREADS: 'idleIntraOpThreads',
   HUB_IDLE_SPIN_US: 'idleSpinUs',
+  HUB_IDLE_MAIN_MAX_US: 'idleMainMaxUs',
   HUB_V8_PRETENURING: 'v8Pretenuring',
   HUB_EXECUTION_PROVIDER: 'executionProvider',
   HUB_PRELOAD_TOP: 'preloadTop',

@@ -65,6 +65,8 @@ export interface ModelEngine extends InferenceEngine {
   hasWide?(key: string): boolean;
   /** Sizes (of all profiled `sizes`) at which a lone batch uses the wide session when every worker is idle. */
   useWideAt?(key: string, sizes: readonly number[], helps: readonly number[]): void;
+  /** Runs a variant's lone batches of up to `maxRows` rows on the main thread on every core when the engine is idle; false when it cannot. */
+  placeIdleOnMainThread?(key: string, maxRows: number): Promise<boolean>;
   /** Moves a variant's batches to the main thread; false when it cannot. */
   placeOnMainThread?(key: string): Promise<boolean>;
   /** Where the variant's batches run now (`main-thread`, `workers`, ...), for metadata. */

@@ -61,11 +61,14 @@ export class MainThreadRunner {
     this.#recentRows.set(key, 0.8 * this.recentRows(key) + 0.2 * rowsOf(inputs));
   }
 
-  /** Creates a CPU session with one intra-op thread (a tiny model gains nothing from more). */
-  async load(key: string, modelPath: string, settings: OrtSessionSettings): Promise<void> {
-    const one = { ...settings, provider: 'cpu' as const, intraOpThreads: 1 };
-    const sync = createSyncSession(modelPath, one);
-    const next: MainSession = sync ? { sync } : { session: (await createSession(modelPath, one)).session };
+  /**
+   * Creates a CPU session with `threads` intra-op threads: one for a tiny model (it gains nothing from more),
+   * every core for a lone batch of a heavier one on an idle engine (WorkerPool.placeIdleOnMainThread).
+   */
+  async load(key: string, modelPath: string, settings: OrtSessionSettings, threads = 1): Promise<void> {
+    const opts = { ...settings, provider: 'cpu' as const, intraOpThreads: threads };
+    const sync = createSyncSession(modelPath, opts);
+    const next: MainSession = sync ? { sync } : { session: (await createSession(modelPath, opts)).session };
     await this.#release(this.#sessions.get(key));
     this.#sessions.set(key, next);
   }

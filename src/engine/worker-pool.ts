@@ -1,7 +1,9 @@
 /**
  * A pool of ONNX Runtime worker threads. Every worker holds a session for every loaded variant; a batch
  * runs on any idle worker, FIFO when all are busy. A crashed worker is replaced (and its variants
- * reloaded); the batch it was running fails with WORKER_CRASHED instead of hanging.
+ * reloaded); the batch it was running fails with WORKER_CRASHED instead of hanging. Beside the workers: tiny
+ * variants run on the main thread (placeOnMainThread), and a lone batch that finds the engine idle may run on
+ * every core, in worker 0 (the wide session) or, when short, on the main thread (placeIdleOnMainThread).
  */
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -39,6 +41,12 @@ export interface WorkerPoolOptions {
    * (the default here) disables.
    */
   readonly idleSpinUs?: number;
+  /**
+   * A variant the profile measured no slower on all cores also gets a main-thread session with
+   * idleIntraOpThreads threads, for lone batches whose all-core run measured within this many microseconds
+   * (placeIdleOnMainThread). 0 (the default here) disables.
+   */
+  readonly idleMainMaxUs?: number;
 }
 
 /**
@@ -115,6 +123,12 @@ export class WorkerPool implements ModelEngine {
   /** True while a wide run has borrowed every worker. */
   #lent = false;
   readonly #spinner: IdleSpinner | undefined;
+  /** Main-thread all-core sessions for lone batches on an idle engine (placeIdleOnMainThread). */
+  readonly #idleMain = new MainThreadRunner();
+  /** The most rows of a batch the variant's main-thread all-core session serves. */
+  readonly #idleMainRows = new Map<string, number>();
+  /** Batches run on an idle-main session (tests). */
+  #idleMainRuns = 0;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -223,6 +237,8 @@ export class WorkerPool implements ModelEngine {
   /** Releases a variant's sessions in every worker. */
   async unload(key: string): Promise<void> {
     this.#wideSizes.delete(key);
+    this.#idleMainRows.delete(key);
+    await this.#idleMain.unload(key);
     if (this.#wide.delete(key) && this.#slots[0]) await this.#send(this.#slots[0], { type: 'unload', id: this.#nextId++, key: key + WIDE }).catch(() => undefined);
     this.#variants.delete(key);
     await this.#main.unload(key);
@@ -269,6 +285,18 @@ export class WorkerPool implements ModelEngine {
         throw this.#mainThreadFailure(key, e);
       });
     }
+    if (this.#idleMainServes(key, rowsOf(inputs)) && this.#allIdle()) {
+      // Every worker is idle and the batch is short: run it here on every core, as a plain server would,
+      // without the two thread hops a worker costs (~0.2 ms each on this VM, 10% of a lead-intent call).
+      // The workers are lent meanwhile (a batch that arrives before the run starts waits for it).
+      this.#lent = true;
+      this.#idleMainRuns++;
+      const giveBack = (): void => { this.#lent = false; this.#startQueued(); this.#notifyIdle(); };
+      return this.#idleMain.run(key, inputs).then((r) => { giveBack(); return r; }, (e: Error) => {
+        giveBack();
+        throw this.#mainThreadFailure(key, e);
+      });
+    }
     if (this.#wide.has(key) && this.#allIdle() && this.#wideHelps(key, rowsOf(inputs))) {
       // Every worker is idle: borrow their cores for this batch (none starts work until it is done).
       this.#lent = true;
@@ -294,6 +322,37 @@ export class WorkerPool implements ModelEngine {
   useWideAt(key: string, sizes: readonly number[], helps: readonly number[]): void {
     if (!this.#wide.has(key)) return;
     this.#wideSizes.set(key, { sizes: [...sizes].sort((a, b) => a - b), helps: new Set(helps) });
+  }
+
+  /**
+   * Gives a variant a main-thread session with idleIntraOpThreads threads for lone batches of up to `maxRows`
+   * rows on an idle engine (the profile measured its all-core run at those sizes within idleMainMaxUs and no
+   * slower than one thread). Resolves false, and nothing changes, when that is off (idleMainMaxUs 0, one
+   * core, not CPU) or the session could not be created.
+   */
+  async placeIdleOnMainThread(key: string, maxRows: number): Promise<boolean> {
+    const spec = this.#variants.get(key);
+    const threads = this.#options.idleIntraOpThreads ?? 0;
+    if (!spec || maxRows < 1 || (this.#options.idleMainMaxUs ?? 0) <= 0 || threads <= 1 || this.#options.session.provider !== 'cpu') return false;
+    try {
+      await this.#idleMain.load(key, spec.modelPath, this.#options.session, threads);
+    } catch (e) {
+      log.warn({ variant: key, err: (e as Error).message }, 'could not create a main-thread session for lone batches; they stay on the workers');
+      return false;
+    }
+    if (!this.#variants.has(key)) { await this.#idleMain.unload(key); return false; }
+    this.#idleMainRows.set(key, maxRows);
+    return true;
+  }
+
+  /** Whether a batch of `rows` rows of the variant runs on its main-thread all-core session when the engine is idle. */
+  #idleMainServes(key: string, rows: number): boolean {
+    return rows <= (this.#idleMainRows.get(key) ?? 0) && !this.#idleMain.busy && !this.#main.busy;
+  }
+
+  /** Batches that ran on a main-thread all-core session (tests). */
+  get idleMainRuns(): number {
+    return this.#idleMainRuns;
   }
 
   /** Whether the variant has a wide session to profile (worker 0, idleIntraOpThreads). */
@@ -324,13 +383,16 @@ export class WorkerPool implements ModelEngine {
 
   /**
    * Where a variant's batches run now: `main-thread`, `workers`, or `workers, wide when idle` when warm-up
-   * measured its wide session faster at some batch size.
+   * measured its wide session faster at some batch size; `, main thread when idle` added when its lone batches
+   * run on a main-thread all-core session (placeIdleOnMainThread).
    */
   dispatchPath(key: string): string {
     if (this.#main.has(key)) return 'main-thread';
     const w = this.#wideSizes.get(key);
     const sizes = w ? w.sizes.filter((b) => w.helps.has(b)) : [];
-    return sizes.length > 0 ? `workers, wide when idle (batches of ${sizes.join('/')} rows)` : 'workers';
+    const mainRows = this.#idleMainRows.get(key);
+    const idleMain = mainRows !== undefined ? `, main thread when idle (batches of up to ${mainRows} row${mainRows === 1 ? "" : "s"})` : '';
+    return (sizes.length > 0 ? `workers, wide when idle (batches of ${sizes.join('/')} rows)` : 'workers') + idleMain;
   }
 
   /** Whether a lone batch of `rows` rows of this variant would run on the wide session (tests, metadata). */
@@ -440,7 +502,7 @@ export class WorkerPool implements ModelEngine {
     this.#closed = true;
     const err = new InferenceError('SHUTTING_DOWN', 'engine closed');
     for (const j of this.#queue.splice(0)) j.reject(err);
-    await Promise.all([...this.#slots.map((s) => this.#stopWorker(s)), this.#main.close(), this.#spinner?.close()]);
+    await Promise.all([...this.#slots.map((s) => this.#stopWorker(s)), this.#main.close(), this.#idleMain.close(), this.#spinner?.close()]);
     metrics.workers.set(0);
   }
 }

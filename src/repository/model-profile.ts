@@ -16,7 +16,9 @@
  *   thread (when only a smaller size fits, with that size as its cap if it reaches half the best rows/s); a
  *   variant whose wide (all-core) session was at least 20% faster on a batch of at least 1 ms uses it
  *   for a lone batch at that size when every worker is idle (timed up to WIDE_MAX_ROWS rows; fastest round
- *   against fastest round, see decide; cheap sizes get extra pairs of runs after the rounds).
+ *   against fastest round, see decide; cheap sizes get extra pairs of runs after the rounds). A lone batch whose
+ *   wide run measured within `idleMainMaxUs` and no slower than the narrow one runs on the main thread on every
+ *   core when the engine is idle (no thread hop), as a plain server would.
  * - **AUTO.** INT8 (it passed its accuracy gate, or it would not be loaded) is served only when it is also at least
  *   10% faster here at both ends of what is served: batch 1 (a lone request at low load) and the best batch (load).
  */
@@ -49,6 +51,8 @@ export interface VariantProfile {
   readonly inline: boolean;
   /** Sizes at which the wide session serves a lone batch. */
   readonly wideAt: readonly number[];
+  /** The most rows of a lone batch on an idle engine that run on the main thread on every core (0: none). */
+  readonly idleMainRows: number;
 }
 
 /** A model version's profile. */
@@ -72,6 +76,8 @@ export interface ProfileRequest {
   readonly targetP95Ms?: number | undefined;
   /** 0 disables the main-thread path. */
   readonly inlineMaxComputeUs: number;
+  /** Longest all-core run (us) a lone batch may block the main thread with (idleMainRows); 0 disables. */
+  readonly idleMainMaxUs?: number | undefined;
   /** Times each worker runs each size before anything is measured (config `warmup.iterations`). */
   readonly coldRuns: number;
   readonly provider: string;
@@ -106,6 +112,13 @@ const WIDE_MAX_ROWS = 8;
 /** Narrow + wide pairs the wide decision wants per size, topped up after the rounds within WIDE_EXTRA_BUDGET_MS. */
 const WIDE_SAMPLES = 9;
 const WIDE_EXTRA_BUDGET_MS = 300;
+/**
+ * A lone batch runs on the main thread's all-core session when that session's fastest round is within this
+ * factor of one thread's. Not faster is enough: the hops it saves are the gain. The slack is for a busy host,
+ * where the second core is taken and both measure the same (lead-intent batch 1 in one start here: 5,858 vs
+ * 5,824 us, against 3,091 vs 5,531 in a quiet one).
+ */
+const IDLE_MAIN_MAX_SLOWDOWN = 1.1;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -204,7 +217,17 @@ function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[
   const wideAt = inline ? [] : points
     .filter((p) => p.wideMinUs !== undefined && p.medianUs >= WIDE_MIN_BATCH_US && p.wideMinUs < WIDE_MIN_GAIN * p.minUs)
     .map((p) => p.batch);
-  return { variant, points, bestBatch: best.batch, bestRowsPerSecond: best.rowsPerSecond, batchCap: Math.min(cap, req.maxBatchSize), inline, wideAt };
+  // A lone batch whose all-core run is short and not slower than one thread's runs on the main thread when the
+  // engine is idle: it saves the worker's two thread hops. From the smallest size up, while each size
+  // qualifies (its median, what the event loop is blocked for, within the bound).
+  let idleMainRows = 0;
+  if (!inline && (req.idleMainMaxUs ?? 0) > 0 && req.provider === 'cpu') {
+    for (const p of points) {
+      if (p.wideMinUs === undefined || p.wideMedianUs === undefined || p.wideMedianUs > (req.idleMainMaxUs as number) || p.wideMinUs > IDLE_MAIN_MAX_SLOWDOWN * p.minUs) break;
+      idleMainRows = p.batch;
+    }
+  }
+  return { variant, points, bestBatch: best.batch, bestRowsPerSecond: best.rowsPerSecond, batchCap: Math.min(cap, req.maxBatchSize), inline, wideAt, idleMainRows };
 }
 
 /** INT8 over FP32 only when the profile says it is at least AUTO_MIN_GAIN times as fast here at batch 1 and at the best batch. */

@@ -123,6 +123,8 @@ export interface ModelRepositoryOptions {
   readonly batching: BatchingPolicy | undefined;
   /** A CPU variant whose profiled batch at its cap computes within this (us) runs on the main thread; 0 never. */
   readonly inlineMaxComputeUs?: number;
+  /** A lone batch whose all-core run was profiled within this (us) runs on the main thread when the engine is idle; 0 or unset never. */
+  readonly idleMainMaxUs?: number;
 }
 
 /** Whether a folder is shaped like a model: a config.json or at least one (version) directory. */
@@ -302,13 +304,14 @@ export class ModelRepository {
       const profile = await profileModel(this.#o.engine, {
         variants: loaded, sizes: warmupBatchSizes(cfg), maxBatchSize: cfg.maxBatchSize,
         sample: (rows) => sampleInputs(cfg, rows, 1000 + rows, v.ranges),
-        targetP95Ms: cfg.dynamicBatching.targetP95Ms, inlineMaxComputeUs: this.#o.inlineMaxComputeUs ?? 0,
+        targetP95Ms: cfg.dynamicBatching.targetP95Ms, inlineMaxComputeUs: this.#o.inlineMaxComputeUs ?? 0, idleMainMaxUs: this.#o.idleMainMaxUs,
         coldRuns: cfg.warmup.iterations, provider: v.provider, fallbackAuto: autoVariant(new Set(loaded.map((l) => l.variant)), v.provider),
       });
       for (const p of profile.variants) {
         const key = `${name}/${v.version}/${p.variant}`;
         const inline = p.inline && (await this.#o.engine.placeOnMainThread?.(key)) === true;
         this.#o.engine.useWideAt?.(key, p.points.map((x) => x.batch), p.wideAt);
+        if (p.idleMainRows > 0) await this.#o.engine.placeIdleOnMainThread?.(key, p.idleMainRows);
         metrics.modelWarmupSeconds.set({ model: name, version: v.version, variant: p.variant }, profile.warmupMs / 1000);
         metrics.batchCap.set({ model: name, variant: p.variant }, p.batchCap);
         for (const x of p.points) metrics.profileRowsPerSecond.set({ model: name, variant: p.variant, batch_size: String(x.batch) }, x.rowsPerSecond);

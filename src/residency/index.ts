@@ -47,7 +47,7 @@ export function createResidency(config: ServiceConfig, repository: ModelReposito
     repository, provider, clock,
     budgetBytes: config.modelMemoryBytes,
     policy: r.policy,
-    memoryFactor: r.memoryFactor ?? defaultMemoryFactor(config.workers, config.idleIntraOpThreads),
+    memoryFactor: r.memoryFactor ?? defaultMemoryFactor(config.workers, config.idleIntraOpThreads, config.idleMainMaxUs),
     tickMs: r.tickMs, leadSeconds: r.leadSeconds, ewmaSeconds: r.ewmaSeconds,
     store: usageStoreFor(config), persistMs: r.persistMs,
   });

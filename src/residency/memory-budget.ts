@@ -2,7 +2,9 @@
  * The model memory budget: what each resident model version is charged, and what is left.
  *
  * A version is charged `bytes of its variant files x factor`, the factor defaulting to 3 per engine session
- * holding the variant (one per worker, plus worker 0's wide session when HUB_IDLE_INTRA_OP_THREADS > 1).
+ * holding the variant (one per worker, plus worker 0's wide session when HUB_IDLE_INTRA_OP_THREADS > 1, plus
+ * the main thread's all-core session for lone batches when HUB_IDLE_MAIN_MAX_US > 0 too: charged whether or not
+ * the profile gives the variant one, since the charge is taken before the profile runs).
  * Why not the process RSS delta around the load: measured on this machine with 2 workers, the delta is
  * 2.8-2.9x the file per session for MLPs with 4 MB weight tensors (ONNX Runtime keeps the initializers plus
  * a pre-packed copy of MatMul weights) and 4-6x the file in all for the fleet's 0.3-1.2 MB MLPs when the
@@ -17,8 +19,9 @@
 export const BYTES_PER_FILE_BYTE_PER_SESSION = 3;
 
 /** The default charge factor for an engine layout. */
-export function defaultMemoryFactor(workers: number, idleIntraOpThreads: number): number {
-  const sessions = workers + (workers > 1 && idleIntraOpThreads > 1 ? 1 : 0);
+export function defaultMemoryFactor(workers: number, idleIntraOpThreads: number, idleMainMaxUs = 0): number {
+  const wide = workers > 1 && idleIntraOpThreads > 1;
+  const sessions = workers + (wide ? 1 : 0) + (wide && idleMainMaxUs > 0 ? 1 : 0);
   return BYTES_PER_FILE_BYTE_PER_SESSION * sessions;
 }
 

@@ -141,6 +141,62 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(b.outputs['logits']!.shape).toEqual([4, 8]);
   });
 
+  it('runs a lone batch of a variant placed so on the main thread on every core when the engine is idle, with the same answer', async () => {
+    const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
+    const intentFile = path.resolve('models/lead-intent/1/model.onnx');
+    const settings = { workers: 2, session: { provider: 'cpu' as const, intraOpThreads: 1, graphOptimizationLevel: 'extended' as const }, idleIntraOpThreads: 2 };
+    // Off (the pool's default): placing does nothing.
+    pool = new WorkerPool(settings);
+    await pool.load({ key: 'li', modelPath: intentFile });
+    expect(await pool.placeIdleOnMainThread('li', 1)).toBe(false);
+    await pool.run('li', sampleInputs(intentCfg, 1, 3));
+    expect(pool.idleMainRuns).toBe(0);
+    await pool.close();
+
+    pool = new WorkerPool({ ...settings, idleMainMaxUs: 10_000 });
+    await pool.load({ key: 'li', modelPath: intentFile });
+    expect(await pool.placeIdleOnMainThread('li', 0)).toBe(false);
+    expect(await pool.placeIdleOnMainThread('li', 2)).toBe(true);
+    expect(pool.dispatchPath('li')).toBe('workers, main thread when idle (batches of up to 2 rows)');
+    const one = sampleInputs(intentCfg, 1, 21);
+    const ref = await referenceRun(intentFile, one);
+    const close = (r: { outputs: Record<string, { data: Uint8Array }> }): void => {
+      Array.from(new Float32Array(new Uint8Array(r.outputs['logits']!.data).buffer)).forEach((v, i) => expect(Math.abs(v - ref['logits']![i]!)).toBeLessThan(1e-4));
+    };
+    // Lone, engine idle: the main thread runs it, the workers are lent meanwhile.
+    const lone = pool.run('li', one);
+    expect(pool.idleSlots('li')).toBe(0);
+    close(await lone);
+    expect(pool.idleMainRuns).toBe(1);
+    expect(pool.idleSlots('li')).toBe(2);
+    // Too many rows: a worker.
+    await pool.run('li', sampleInputs(intentCfg, 3, 22));
+    expect(pool.idleMainRuns).toBe(1);
+    // A worker busy: not idle, so a worker too (the main thread is not blocked while work is in flight).
+    const busy = pool.run('li', sampleInputs(intentCfg, 3, 23));
+    close(await pool.run('li', one));
+    await busy;
+    expect(pool.idleMainRuns).toBe(1);
+    // Two at once: the first takes the main thread and every core, the second waits for it on the workers.
+    await new Promise((r) => setImmediate(r));
+    const [a, b] = await Promise.all([pool.run('li', one), pool.run('li', one)]);
+    close(a);
+    close(b);
+    expect(pool.idleMainRuns).toBe(2);
+    // ONNX Runtime failing a batch there: ENGINE_FAILURE for its caller, and the workers are given back.
+    await new Promise((r) => setImmediate(r));
+    const bad = sampleInputs(intentCfg, 1, 24);
+    new BigInt64Array(bad['input_ids']!.data.buffer)[0] = 999_999n;
+    const err = await pool.run('li', bad).then(() => undefined, (e: unknown) => e);
+    expect(isInferenceError(err, 'ENGINE_FAILURE')).toBe(true);
+    expect(pool.idleMainRuns).toBe(3);
+    expect(pool.idleSlots('li')).toBe(2);
+    close(await pool.run('li', one));
+    // Unloading the variant releases its main-thread session too.
+    await pool.unload('li');
+    expect(pool.dispatchPath('li')).toBe('workers');
+  });
+
   it('an ONNX Runtime failure reaches the caller without node names or file paths', async () => {
     const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
     pool = new WorkerPool({ workers: 1, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' } });

@@ -15,6 +15,9 @@ describe('service config', () => {
     // The idle spinner: 2 ms with a second core to keep awake, off on one core.
     expect(c.idleSpinUs).toBe(os.availableParallelism() > 1 ? 2000 : 0);
     expect(loadServiceConfig({ HUB_IDLE_SPIN_US: '0' }).idleSpinUs).toBe(0);
+    // Lone batches on the main thread on every core: up to a 10 ms run, 0 disables.
+    expect(c.idleMainMaxUs).toBe(10_000);
+    expect(loadServiceConfig({ HUB_IDLE_MAIN_MAX_US: '0' }).idleMainMaxUs).toBe(0);
     expect(Object.isFrozen(c) && Object.isFrozen(c.cache)).toBe(true);
   });
 
@@ -31,6 +34,8 @@ describe('service config', () => {
     [{ HUB_REDIS_READ_TIMEOUT_MS: '-3' }, /field "cache.redisReadTimeoutMs"/],
     [{ HUB_IDLE_SPIN_US: '-1' }, /field "idleSpinUs" \(env HUB_IDLE_SPIN_US\)/],
     [{ HUB_IDLE_SPIN_US: '1000000' }, /field "idleSpinUs" \(env HUB_IDLE_SPIN_US\)/],
+    [{ HUB_IDLE_MAIN_MAX_US: '-1' }, /field "idleMainMaxUs" \(env HUB_IDLE_MAIN_MAX_US\)/],
+    [{ HUB_IDLE_MAIN_MAX_US: '1000000' }, /field "idleMainMaxUs" \(env HUB_IDLE_MAIN_MAX_US\)/],
   ])('rejects %o naming the field', (env, re) => {
     expect(() => loadServiceConfig(env)).toThrow(ConfigError);
     expect(() => loadServiceConfig(env)).toThrow(re);

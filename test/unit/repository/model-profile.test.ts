@@ -117,6 +117,26 @@ describe('profileModel: decisions', () => {
     expect(p.variants[0]!.wideAt).toContain(8); // ...the fastest round says 40% faster
   });
 
+  it('runs lone batches on the main thread on every core from the smallest size up while the wide run is short and not slower', async () => {
+    // Wide: 1 row 3000 us (narrow 5000), 8 rows 9000 (narrow 40000); 32 rows are not timed wide.
+    const cost = (_k: string, r: number, wide: boolean): number => (wide ? (r === 1 ? 3000 : 9000) : 5000 * r);
+    const at = async (over: Partial<ProfileRequest>): Promise<number> => (await profileModel(fakeEngine(cost, true), request({ inlineMaxComputeUs: 0, ...over }))).variants[0]!.idleMainRows;
+    expect(await at({ idleMainMaxUs: 10_000 })).toBe(8);
+    expect(await at({ idleMainMaxUs: 5000 })).toBe(1); // 8 rows would block the event loop 9 ms
+    expect(await at({ idleMainMaxUs: 2000 })).toBe(0);
+    expect(await at({ idleMainMaxUs: 0 })).toBe(0);
+    expect(await at({})).toBe(0);
+    expect(await at({ idleMainMaxUs: 10_000, provider: 'cuda' })).toBe(0);
+    // Not faster is enough (the hops are the gain), within 10% on a busy host; more than 10% slower is not.
+    const flat = (slow: number) => (_k: string, r: number, wide: boolean): number => (wide ? slow * 1000 * r : 1000 * r);
+    expect((await profileModel(fakeEngine(flat(1.05), true), request({ inlineMaxComputeUs: 0, idleMainMaxUs: 10_000 }))).variants[0]!.idleMainRows).toBe(8);
+    expect((await profileModel(fakeEngine(flat(1.2), true), request({ inlineMaxComputeUs: 0, idleMainMaxUs: 10_000 }))).variants[0]!.idleMainRows).toBe(0);
+    // Without a wide session nothing is measured, so nothing moves.
+    expect((await profileModel(fakeEngine(cost, false), request({ inlineMaxComputeUs: 0, idleMainMaxUs: 10_000 }))).variants[0]!.idleMainRows).toBe(0);
+    // A variant already on the main thread (inline) has no use for it.
+    expect((await profileModel(fakeEngine((_k, r, w) => (w ? 10 : 20) * r, true), request({ idleMainMaxUs: 10_000 }))).variants[0]!).toMatchObject({ inline: true, idleMainRows: 0 });
+  });
+
   it('serves INT8 for AUTO only when it measured faster here, and says why', async () => {
     const variants = [{ variant: 'fp32' as const, key: 'f' }, { variant: 'int8' as const, key: 'i' }];
     const slowerInt8 = await profileModel(fakeEngine((k, r) => (k === 'i' ? 30 : 20) * r), request({ variants, fallbackAuto: 'int8', inlineMaxComputeUs: 0 }));

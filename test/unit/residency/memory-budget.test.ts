@@ -24,5 +24,9 @@ describe('memory budget', () => {
     expect(defaultMemoryFactor(2, 2)).toBe(3 * BYTES_PER_FILE_BYTE_PER_SESSION);
     expect(defaultMemoryFactor(2, 1)).toBe(2 * BYTES_PER_FILE_BYTE_PER_SESSION);
     expect(defaultMemoryFactor(1, 4)).toBe(BYTES_PER_FILE_BYTE_PER_SESSION);
+    // The main thread's all-core session for lone batches (HUB_IDLE_MAIN_MAX_US) is one more, only beside a wide one.
+    expect(defaultMemoryFactor(2, 2, 10_000)).toBe(4 * BYTES_PER_FILE_BYTE_PER_SESSION);
+    expect(defaultMemoryFactor(2, 2, 0)).toBe(3 * BYTES_PER_FILE_BYTE_PER_SESSION);
+    expect(defaultMemoryFactor(2, 1, 10_000)).toBe(2 * BYTES_PER_FILE_BYTE_PER_SESSION);
   });
 });
