@@ -23,16 +23,28 @@ function outputsOf(results: Record<string, ort.Tensor>, start: number): EngineRu
 /** A main-thread session: the synchronous native one when available, else the public API's. */
 type MainSession = { readonly sync: SyncSession } | { readonly session: ort.InferenceSession };
 
+/**
+ * Runs a lone batch elsewhere on a warm core (the idle spinner's lane), or returns undefined when it cannot now
+ * and the batch runs here.
+ */
+export type MainLane = (key: string, inputs: NamedTensors) => EngineRunResult | undefined;
+
 /** Main-thread sessions, one run at a time. */
 export class MainThreadRunner {
   readonly #sessions = new Map<string, MainSession>();
+  readonly #lane: MainLane | undefined;
   #busy = false;
   /** The batch waiting for the check phase (one at most: the slot is single). */
-  #next: { readonly sync: SyncSession; readonly inputs: NamedTensors; readonly done: (err: Error | undefined, res?: EngineRunResult) => void } | undefined;
+  #next: { readonly key: string; readonly sync: SyncSession; readonly inputs: NamedTensors; readonly lane: boolean; readonly done: (err: Error | undefined, res?: EngineRunResult) => void } | undefined;
   /** True while #drain runs batches: a batch started meanwhile joins it instead of waiting a turn. */
   #draining = false;
   /** Moving average of the rows of each variant's recent batches (see recentRows). */
   readonly #recentRows = new Map<string, number>();
+
+  /** `lane`: where a lone batch may run instead (runSoon's `lane`). */
+  constructor(lane?: MainLane) {
+    this.#lane = lane;
+  }
 
   /** Whether `key` runs here. */
   has(key: string): boolean {
@@ -78,12 +90,12 @@ export class MainThreadRunner {
    * (as onnxruntime-node's own run does): every call that arrived in the same read of the sockets is queued
    * behind it by then, and leaves as the next batch, instead of each running alone.
    */
-  async run(key: string, inputs: NamedTensors): Promise<EngineRunResult> {
+  async run(key: string, inputs: NamedTensors, lane = false): Promise<EngineRunResult> {
     const s = this.#sessions.get(key);
     if (!s) throw new Error(`variant ${key} is not loaded on the main thread`);
     if ('sync' in s) {
       return new Promise<EngineRunResult>((resolve, reject) => {
-        this.runSoon(key, inputs, (err, res) => (err ? reject(err) : resolve(res as EngineRunResult)));
+        this.runSoon(key, inputs, (err, res) => (err ? reject(err) : resolve(res as EngineRunResult)), lane);
       });
     }
     this.#busy = true;
@@ -107,12 +119,12 @@ export class MainThreadRunner {
    * that just finished) runs in the same check phase, not one turn of the event loop later: the rows are all
    * here, and another read of the sockets first only makes them (and the calls they hold) live longer.
    */
-  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
+  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, lane = false): boolean {
     const s = this.#sessions.get(key);
     if (!s || !('sync' in s)) return false;
     this.#busy = true;
     this.#noteRows(key, inputs);
-    this.#next = { sync: s.sync, inputs, done };
+    this.#next = { key, sync: s.sync, inputs, lane, done };
     if (!this.#draining) setImmediate(this.#drain);
     return true;
   }
@@ -125,9 +137,14 @@ export class MainThreadRunner {
         this.#next = undefined;
         let res: EngineRunResult;
         try {
-          const feeds = toFeeds(b.inputs);
-          const start = performance.now();
-          res = outputsOf(b.sync.run(feeds), start);
+          const elsewhere = b.lane ? this.#lane?.(b.key, b.inputs) : undefined;
+          if (elsewhere) {
+            res = elsewhere;
+          } else {
+            const feeds = toFeeds(b.inputs);
+            const start = performance.now();
+            res = outputsOf(b.sync.run(feeds), start);
+          }
         } catch (e) {
           this.#busy = false;
           b.done(e as Error);

@@ -115,7 +115,8 @@ export class WorkerPool implements ModelEngine {
   #closed = false;
   #fallbackLogged = false;
   readonly #script: string;
-  readonly #main = new MainThreadRunner();
+  /** Main-thread sessions; a lone batch may run in the idle spinner's lane instead (warm caches, see idle-spinner.ts). */
+  readonly #main = new MainThreadRunner((key, inputs) => this.#spinner?.tryRun(key, inputs));
   /** Variants with a wide session in worker 0. */
   readonly #wide = new Set<string>();
   /** Batch sizes (rows) at which the profile measured the wide session faster, per variant (useWideAt). */
@@ -241,6 +242,7 @@ export class WorkerPool implements ModelEngine {
     await this.#idleMain.unload(key);
     if (this.#wide.delete(key) && this.#slots[0]) await this.#send(this.#slots[0], { type: 'unload', id: this.#nextId++, key: key + WIDE }).catch(() => undefined);
     this.#variants.delete(key);
+    this.#spinner?.unload(key);
     await this.#main.unload(key);
     await Promise.all(this.#slots.map((s) => this.#send(s, { type: 'unload', id: this.#nextId++, key }).catch(() => undefined)));
   }
@@ -257,9 +259,14 @@ export class WorkerPool implements ModelEngine {
     const started = this.#main.runSoon(key, inputs, (err, res) => {
       done(err ? this.#mainThreadFailure(key, err) : undefined, res);
       this.#notifyIdle();
-    });
+    }, spin);
     if (started && spin) this.#spinner?.poke();
     return started;
+  }
+
+  /** Lone main-thread batches that ran in the idle spinner's lane (tests). */
+  get laneRuns(): number {
+    return this.#spinner?.laneRuns ?? 0;
   }
 
   /** Times the idle spinner went from sleep to spinning (tests). */
@@ -275,7 +282,7 @@ export class WorkerPool implements ModelEngine {
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     if (this.#main.has(key) && !this.#main.busy) {
       const spin = this.spinsFor(key, rowsOf(inputs));
-      const running = this.#main.run(key, inputs);
+      const running = this.#main.run(key, inputs, spin);
       if (spin) this.#spinner?.poke();
       return running.then((r) => {
         this.#notifyIdle();
@@ -373,7 +380,9 @@ export class WorkerPool implements ModelEngine {
       log.warn({ variant: key, err: (e as Error).message }, 'could not create a main-thread session; the variant stays on the workers');
       return false;
     }
-    if (!this.#variants.has(key)) { await this.#main.unload(key); return false; }
+    // Its lone batches may also run in the spinner's lane (a failure there only logs: they run here).
+    await this.#spinner?.load(key, spec.modelPath, this.#options.session);
+    if (!this.#variants.has(key)) { await this.#main.unload(key); this.#spinner?.unload(key); return false; }
     return true;
   }
 

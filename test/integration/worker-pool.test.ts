@@ -77,6 +77,13 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     // A lone request's batch really wakes the spinner.
     await pool.run('ls', sampleInputs(cfg, 1, 18));
     await until(() => pool!.idleSpins === 1, 'the spinner to wake');
+    // While it spins, lone batches run in its lane (a core kept warm for them), with the same answers.
+    const lone = sampleInputs(cfg, 1, 17);
+    const loneRef = Array.from((await referenceRun(file, lone))['probability']!);
+    for (let i = 0; i < 500 && pool.laneRuns === 0; i++) {
+      expect(Array.from(new Float32Array(new Uint8Array((await pool.run('ls', lone)).outputs['probability']!.data).buffer))).toEqual(loneRef);
+    }
+    expect(pool.laneRuns).toBeGreaterThan(0);
     for (const rows of [1, 9, 9]) {
       const inputs = sampleInputs(cfg, rows, 20 + rows);
       const ref = await referenceRun(file, inputs);

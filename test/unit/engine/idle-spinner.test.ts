@@ -1,6 +1,25 @@
 import { describe, it, expect } from 'vitest';
+import path from 'node:path';
 import { IdleSpinner } from '../../../src/engine/idle-spinner.js';
+import { readModelConfig } from '../../../src/repository/model-config.js';
+import { sampleInputs } from '../../../src/repository/sample-inputs.js';
+import type { NamedTensors } from '../../../src/tensor/tensor.js';
+import { referenceRun } from '../../helpers/reference.js';
 import { until } from '../client/fake-inference-server.js';
+
+const settings = { intraOpThreads: 1, graphOptimizationLevel: 'extended' as const };
+const floats = (d: Uint8Array): number[] => Array.from(new Float32Array(new Uint8Array(d).buffer));
+
+/** Keeps the spinner awake and offers the batch until the lane takes it (bounded). */
+async function laneRun(spinner: IdleSpinner, key: string, inputs: NamedTensors): Promise<ReturnType<IdleSpinner['tryRun']>> {
+  for (let i = 0; i < 2000; i++) {
+    spinner.poke();
+    const r = spinner.tryRun(key, inputs);
+    if (r) return r;
+    await new Promise((res) => setTimeout(res, 1));
+  }
+  throw new Error('the lane never took the batch');
+}
 
 describe('IdleSpinner (a real thread)', () => {
   it('spins for the set time after a poke, sleeps after it, and wakes again on the next poke', async () => {
@@ -31,5 +50,55 @@ describe('IdleSpinner (a real thread)', () => {
     spinner.poke();
     expect(spinner.spinning).toBe(false);
     expect(spinner.periods).toBe(1);
+  });
+
+  it('runs a lone batch in its lane while it spins, with the answer ONNX Runtime gives, and declines what it cannot take', async () => {
+    const ls = path.resolve('models/lead-scoring/1/model.onnx');
+    const li = path.resolve('models/lead-intent/1/model.onnx');
+    const lsCfg = readModelConfig(path.resolve('models/lead-scoring/config.json'), 'lead-scoring');
+    const liCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
+    const spinner = new IdleSpinner(20_000);
+    try {
+      const inputs = sampleInputs(lsCfg, 3, 7);
+      // No session for the variant: declined, nothing runs.
+      expect(spinner.tryRun('ls', inputs)).toBeUndefined();
+      expect(await spinner.load('bad', path.resolve('models/lead-scoring/config.json'), settings)).toBe(false);
+      expect(await spinner.load('ls', ls, settings)).toBe(true);
+      expect(await spinner.load('li', li, settings)).toBe(true);
+      expect(spinner.hasLane('ls')).toBe(true);
+      // Asleep: declined (waking it would cost more than the run).
+      await until(() => !spinner.spinning, '!spinner.spinning');
+      expect(spinner.tryRun('ls', inputs)).toBeUndefined();
+      expect(spinner.laneRuns).toBe(0);
+      // Awake: it runs there, same answer as ORT here.
+      const r = await laneRun(spinner, 'ls', inputs);
+      expect(r!.outputs['probability']!.shape).toEqual([3, 1]);
+      expect(floats(r!.outputs['probability']!.data)).toEqual(Array.from((await referenceRun(ls, inputs))['probability']!));
+      expect(spinner.laneRuns).toBe(1);
+      // Two int64 inputs, another variant.
+      const text = sampleInputs(liCfg, 2, 8);
+      const t = await laneRun(spinner, 'li', text);
+      const ref = (await referenceRun(li, text))['logits']!;
+      floats(t!.outputs['logits']!.data).forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-4));
+      // A batch bigger than the lane: declined (the main thread runs it).
+      spinner.poke();
+      expect(spinner.tryRun('ls', sampleInputs(lsCfg, 10_000, 9))).toBeUndefined();
+      // ONNX Runtime failing there: its message, thrown; the lane serves the next batch.
+      const bad = sampleInputs(liCfg, 1, 10);
+      new BigInt64Array(bad['input_ids']!.data.buffer)[0] = 999_999n;
+      let err: unknown;
+      for (let i = 0; i < 2000 && err === undefined; i++) {
+        spinner.poke();
+        try { if (spinner.tryRun('li', bad) === undefined) await new Promise((res) => setTimeout(res, 1)); } catch (e) { err = e; }
+      }
+      expect(String((err as Error).message)).toMatch(/indices|Gather/);
+      expect(floats((await laneRun(spinner, 'ls', inputs))!.outputs['probability']!.data)).toEqual(Array.from((await referenceRun(ls, inputs))['probability']!));
+      // Unloaded: declined.
+      spinner.unload('ls');
+      spinner.poke();
+      expect(spinner.tryRun('ls', inputs)).toBeUndefined();
+    } finally {
+      await spinner.close();
+    }
   });
 });
