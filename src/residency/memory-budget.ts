@@ -4,7 +4,9 @@
  * A version is charged `bytes of its variant files x factor`, the factor defaulting to 3 per engine session
  * holding the variant (one per worker, plus worker 0's wide session when HUB_IDLE_INTRA_OP_THREADS > 1, plus
  * the main thread's all-core session for lone batches when HUB_IDLE_MAIN_MAX_US > 0 too: charged whether or not
- * the profile gives the variant one, since the charge is taken before the profile runs).
+ * the profile gives the variant one, since the charge is taken before the profile runs). Not charged: the
+ * main-thread session of a variant the profile put there and its session in the idle spinner's lane; both exist
+ * only for variants whose whole batch computes within HUB_INLINE_MAX_COMPUTE_US, i.e. tiny ones.
  * Why not the process RSS delta around the load: measured on this machine with 2 workers, the delta is
  * 2.8-2.9x the file per session for MLPs with 4 MB weight tensors (ONNX Runtime keeps the initializers plus
  * a pre-packed copy of MatMul weights) and 4-6x the file in all for the fleet's 0.3-1.2 MB MLPs when the
