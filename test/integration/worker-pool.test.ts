@@ -199,6 +199,15 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(pool.idleMainRuns).toBe(3);
     expect(pool.idleSlots('li')).toBe(2);
     close(await pool.run('li', one));
+    // Another variant started a batch within the last 10 ms (the main thread may be serving it): workers.
+    await pool.load({ key: 'ls', modelPath: file });
+    await pool.run('ls', sampleInputs(cfg, 1, 25));
+    const runs = pool.idleMainRuns;
+    close(await pool.run('li', one));
+    expect(pool.idleMainRuns).toBe(runs);
+    await new Promise((r) => setTimeout(r, 20));
+    close(await pool.run('li', one));
+    expect(pool.idleMainRuns).toBe(runs + 1);
     // Unloading the variant releases its main-thread session too.
     await pool.unload('li');
     expect(pool.dispatchPath('li')).toBe('workers');
