@@ -50,6 +50,8 @@ const POSTED = 1;
 const CLAIMED = 2;
 const DONE = 3;
 const FAILED = 4;
+/** The lane cannot carry this batch or its answer (no session, too big, an unusual output): the main thread runs it. */
+const DECLINED = 5;
 
 /** Int32 slots of the control buffer: [state, periods, lane, control messages sent, lane runs, awake]; then the Float64 spin-until. */
 const F_STATE = 0;
@@ -65,8 +67,13 @@ const UNTIL_OFFSET = 24;
 const LANE_BYTES = 1 << 20;
 /** How long the main thread waits for the spinning thread to take a posted batch before running it itself (us). */
 const LANE_CLAIM_US = 50;
-/** How long it waits for a taken batch's answer before giving the lane up for good (ms): a run of a tiny variant takes well under 1 ms. */
-const LANE_ANSWER_MS = 2000;
+/**
+ * How long it waits for a taken batch's answer before giving the lane up for good and running the batch itself
+ * (ms): a lone batch of a main-thread variant computes well under 1 ms (HUB_INLINE_MAX_COMPUTE_US).
+ */
+const LANE_ANSWER_MS = 100;
+/** The sleeping thread looks for control messages at least this often (ms), so a message whose wake-up it missed waits no longer. */
+const SLEEP_CHECK_MS = 50;
 /** Spin turns between two looks at the clock and at control messages. */
 const SPIN_CHECK = 1024;
 
@@ -127,10 +134,13 @@ function control() {
   controlSeen = Atomics.load(flag, ${F_CONTROL});
   for (let m = receiveMessageOnPort(parentPort); m; m = receiveMessageOnPort(parentPort)) handle(m.message);
 }
+function decline() {
+  Atomics.store(flag, ${F_LANE}, ${DECLINED});
+}
 function serve() {
   try {
     const s = sessions.get(words[0]);
-    if (!s) throw new Error('no session in the lane for this variant');
+    if (!s) return decline();
     const feeds = {};
     let w = 2;
     for (let i = 0; i < words[1]; i++) {
@@ -149,7 +159,14 @@ function serve() {
     }
     const results = s.native.run(feeds, s.fetches, {});
     let n = 0;
-    for (const name in results) n++;
+    let need = 0;
+    for (const name in results) {
+      const t = results[name];
+      if (t.dims.length > 8 || DTYPES.indexOf(t.type) < 0) return decline();
+      need += t.data.byteLength + 8;
+      n++;
+    }
+    if (4 * (1 + n * 13) + 8 + need > lane.byteLength) return decline();
     // Header: n and up to 5 + 8 words per output, then the bytes, 8-aligned.
     let data = 4 * (1 + n * 13);
     data = (data + 7) & ~7;
@@ -158,10 +175,8 @@ function serve() {
       const t = results[name];
       const v = t.data;
       const len = v.byteLength;
-      if (t.dims.length > 8 || data + len > lane.byteLength) throw new Error('the answer does not fit the lane');
       words[w] = s.outputNames.indexOf(name);
       words[w + 1] = DTYPES.indexOf(t.type);
-      if (words[w + 1] < 0) throw new Error('output ' + name + ' has a type the lane does not carry: ' + t.type);
       words[w + 2] = t.dims.length;
       for (let d = 0; d < t.dims.length; d++) words[w + 3 + d] = t.dims[d];
       words[w + 3 + t.dims.length] = data;
@@ -184,7 +199,8 @@ for (;;) {
   control();
   const state = Atomics.load(flag, ${F_STATE});
   if (state === ${STOP}) break;
-  if (state === ${SLEEPING}) { Atomics.wait(flag, ${F_STATE}, ${SLEEPING}); continue; }
+  // With a timeout: a control message posted between control() and this wait would otherwise wait for a poke.
+  if (state === ${SLEEPING}) { Atomics.wait(flag, ${F_STATE}, ${SLEEPING}, ${SLEEP_CHECK_MS}); continue; }
   Atomics.add(flag, ${F_PERIODS}, 1);
   Atomics.store(flag, ${F_AWAKE}, 1);
   for (let k = 1; ; k++) {
@@ -220,14 +236,22 @@ export class IdleSpinner {
   #nextId = 1;
   #nextSlot = 1;
   #closed = false;
-  /** Set when a taken batch was never answered: the lane is not used again. */
-  #laneBroken = false;
+  /** Set when a taken batch was never answered (or the binding is missing): the lane is not used again. */
+  #laneBroken: boolean;
 
   /** `spinUs`: how long a poke keeps the core awake. */
   constructor(spinUs: number) {
     this.#spinMs = spinUs / 1000;
-    const ortPath = resolveFromHere('onnxruntime-node');
-    const bindingPath = resolveFromHere('onnxruntime-node/dist/binding.js');
+    // onnxruntime-node's binding is not its documented API (sync-session.ts): without it there is no lane, only the spin.
+    let ortPath: string | undefined;
+    let bindingPath: string | undefined;
+    try {
+      ortPath = resolveFromHere('onnxruntime-node');
+      bindingPath = resolveFromHere('onnxruntime-node/dist/binding.js');
+    } catch {
+      ortPath = undefined;
+    }
+    this.#laneBroken = ortPath === undefined;
     this.#worker = new Worker(SPINNER_SOURCE, { eval: true, workerData: { sab: this.#sab, lane: this.#lane, origin: performance.timeOrigin, ortPath, bindingPath } });
     this.#worker.unref(); // never what keeps the process alive
     this.#worker.on('message', (m: { type: string; id: number }) => { const r = this.#replies.get(m.id); this.#replies.delete(m.id); r?.(m); });
@@ -273,7 +297,7 @@ export class IdleSpinner {
    * false, and the variant's batches stay on the main thread, when the thread could not create it.
    */
   async load(key: string, modelPath: string, settings: Omit<OrtSessionSettings, 'provider'>): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#closed || this.#laneBroken) return false;
     const slot = this.#nextSlot++;
     const id = this.#nextId++;
     const reply = new Promise<{ type: string; inputNames?: string[]; outputNames?: string[]; message?: string }>((resolve) => this.#replies.set(id, resolve));
@@ -304,7 +328,8 @@ export class IdleSpinner {
   /**
    * Runs a batch on the spinning thread and returns its result; undefined, and nothing ran, when the lane cannot
    * take it now (the thread sleeps, the variant has no lane session, the batch does not fit, or the thread did
-   * not take it within LANE_CLAIM_US). Throws ONNX Runtime's message when the run failed there.
+   * not take it within LANE_CLAIM_US, the lane declined it, or its answer did not come within LANE_ANSWER_MS,
+   * after which the lane is not used again). Throws ONNX Runtime's message when the run failed there.
    */
   tryRun(key: string, inputs: NamedTensors): EngineRunResult | undefined {
     const s = this.#sessions.get(key);
@@ -344,11 +369,16 @@ export class IdleSpinner {
     let state = Atomics.load(this.#flag, F_LANE);
     while (state === CLAIMED) {
       if ((++k & 1023) === 0 && performance.now() > answerBy) {
+        // The mailbox stays the thread's (it may still answer into it): the lane is given up, the batch runs here.
         this.#laneBroken = true;
-        log.error({ variant: key }, 'the idle spinner took a batch and did not answer within 2 s; its lane is no longer used');
-        throw new Error('the idle spinner did not answer');
+        log.error({ variant: key, waitedMs: LANE_ANSWER_MS }, 'the idle spinner took a batch and did not answer; its lane is no longer used');
+        return undefined;
       }
       state = Atomics.load(this.#flag, F_LANE);
+    }
+    if (state === DECLINED) {
+      Atomics.store(this.#flag, F_LANE, EMPTY);
+      return undefined;
     }
     try {
       if (state === FAILED) throw new Error(Buffer.from(this.#bytes.subarray(4, 4 + (words[0] as number))).toString());

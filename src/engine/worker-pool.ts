@@ -43,7 +43,7 @@ export interface WorkerPoolOptions {
    */
   readonly idleSpinUs?: number;
   /**
-   * A variant the profile measured no slower on all cores also gets a main-thread session with
+   * A variant the profile measured on all cores within 10% of one thread also gets a main-thread session with
    * idleIntraOpThreads threads, for lone batches whose all-core run measured within this many microseconds
    * (placeIdleOnMainThread). 0 (the default here) disables.
    */
@@ -141,6 +141,8 @@ export class WorkerPool implements ModelEngine {
   #idleMainRuns = 0;
   /** When each variant last started a batch (performance.now()), for the idle-main quiet test. */
   readonly #lastStart = new Map<string, number>();
+  /** Moving average of the rows of each worker variant's recent batches (weight 1/5 on the newest), as MainThreadRunner.recentRows. */
+  readonly #recentRows = new Map<string, number>();
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -251,6 +253,7 @@ export class WorkerPool implements ModelEngine {
     this.#wideSizes.delete(key);
     this.#idleMainRows.delete(key);
     this.#lastStart.delete(key);
+    this.#recentRows.delete(key);
     await this.#idleMain.unload(key);
     if (this.#wide.delete(key) && this.#slots[0]) await this.#send(this.#slots[0], { type: 'unload', id: this.#nextId++, key: key + WIDE }).catch(() => undefined);
     this.#variants.delete(key);
@@ -294,6 +297,7 @@ export class WorkerPool implements ModelEngine {
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     this.#lastStart.set(key, performance.now());
+    if (this.#idleMainRows.has(key)) this.#recentRows.set(key, 0.8 * (this.#recentRows.get(key) ?? 1) + 0.2 * rowsOf(inputs));
     if (this.#main.has(key) && !this.#main.busy) {
       const spin = this.spinsFor(key, rowsOf(inputs));
       const running = this.#main.run(key, inputs, spin);
@@ -307,7 +311,8 @@ export class WorkerPool implements ModelEngine {
       });
     }
     if (this.#idleMainServes(key, rowsOf(inputs)) && this.#allIdle()) {
-      // Every worker is idle and the batch is short: run it here on every core, as a plain server would,
+      // Every worker is idle, requests arrive alone and nothing else ran for a while, and the batch is short: run
+      // it here on every core, as a plain server would,
       // without the two thread hops a worker costs (~0.2 ms each on this VM, 10% of a lead-intent call).
       // The workers are lent meanwhile (a batch that arrives before the run starts waits for it).
       this.#lent = true;
@@ -347,8 +352,8 @@ export class WorkerPool implements ModelEngine {
 
   /**
    * Gives a variant a main-thread session with idleIntraOpThreads threads for lone batches of up to `maxRows`
-   * rows on an idle engine (the profile measured its all-core run at those sizes within idleMainMaxUs and no
-   * slower than one thread). Resolves false, and nothing changes, when that is off (idleMainMaxUs 0, one
+   * rows on an idle engine (the profile measured its all-core run at those sizes within idleMainMaxUs and within
+   * 10% of one thread), used while requests arrive alone and no other variant ran a batch in the last 10 ms. Resolves false, and nothing changes, when that is off (idleMainMaxUs 0, one
    * core, not CPU) or the session could not be created.
    */
   async placeIdleOnMainThread(key: string, maxRows: number): Promise<boolean> {
@@ -368,7 +373,8 @@ export class WorkerPool implements ModelEngine {
 
   /** Whether a batch of `rows` rows of the variant runs on its main-thread all-core session when the engine is idle. */
   #idleMainServes(key: string, rows: number): boolean {
-    return rows <= (this.#idleMainRows.get(key) ?? 0) && !this.#idleMain.busy && !this.#main.busy && this.#quietBesides(key);
+    return rows <= (this.#idleMainRows.get(key) ?? 0) && !this.#closed && this.#idleMain.has(key) && !this.#idleMain.busy && !this.#main.busy
+      && (this.#recentRows.get(key) ?? 1) < LONE_MAX_RECENT_ROWS && this.#quietBesides(key);
   }
 
   /** Whether no other variant started a batch within IDLE_MAIN_QUIET_MS. */

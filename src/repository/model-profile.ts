@@ -17,7 +17,7 @@
  *   variant whose wide (all-core) session was at least 20% faster on a batch of at least 1 ms uses it
  *   for a lone batch at that size when every worker is idle (timed up to WIDE_MAX_ROWS rows; fastest round
  *   against fastest round, see decide; cheap sizes get extra pairs of runs after the rounds). A lone batch whose
- *   wide run measured within `idleMainMaxUs` and no slower than the narrow one runs on the main thread on every
+ *   wide run measured within `idleMainMaxUs` and within 10% of the narrow one runs on the main thread on every
  *   core when the engine is idle (no thread hop), as a plain server would.
  * - **AUTO.** INT8 (it passed its accuracy gate, or it would not be loaded) is served only when it is also at least
  *   10% faster here at both ends of what is served: batch 1 (a lone request at low load) and the best batch (load).
@@ -217,7 +217,7 @@ function decide(variant: VariantName, req: ProfileRequest, points: ProfilePoint[
   const wideAt = inline ? [] : points
     .filter((p) => p.wideMinUs !== undefined && p.medianUs >= WIDE_MIN_BATCH_US && p.wideMinUs < WIDE_MIN_GAIN * p.minUs)
     .map((p) => p.batch);
-  // A lone batch whose all-core run is short and not slower than one thread's runs on the main thread when the
+  // A lone batch whose all-core run is short and not (beyond noise) slower than one thread's runs on the main thread when the
   // engine is idle: it saves the worker's two thread hops. From the smallest size up, while each size
   // qualifies (its median, what the event loop is blocked for, within the bound).
   let idleMainRows = 0;

@@ -201,13 +201,23 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     close(await pool.run('li', one));
     // Another variant started a batch within the last 10 ms (the main thread may be serving it): workers.
     await pool.load({ key: 'ls', modelPath: file });
-    await pool.run('ls', sampleInputs(cfg, 1, 25));
+    await new Promise((r) => setImmediate(r));
     const runs = pool.idleMainRuns;
-    close(await pool.run('li', one));
+    const other = pool.run('ls', sampleInputs(cfg, 1, 25)); // started in this same tick
+    const [, after] = await Promise.all([other, pool.run('li', one)]);
+    close(after);
     expect(pool.idleMainRuns).toBe(runs);
     await new Promise((r) => setTimeout(r, 20));
     close(await pool.run('li', one));
     expect(pool.idleMainRuns).toBe(runs + 1);
+    // Requests that meet in batches (recent batches averaging 2 rows or more): not a lone caller, workers.
+    for (let i = 0; i < 6; i++) await pool.run('li', sampleInputs(intentCfg, 3, 30 + i));
+    await new Promise((r) => setImmediate(r));
+    close(await pool.run('li', one));
+    expect(pool.idleMainRuns).toBe(runs + 1);
+    await new Promise((r) => setImmediate(r));
+    close(await pool.run('li', one)); // the average is back under 2 rows
+    expect(pool.idleMainRuns).toBe(runs + 2);
     // Unloading the variant releases its main-thread session too.
     await pool.unload('li');
     expect(pool.dispatchPath('li')).toBe('workers');

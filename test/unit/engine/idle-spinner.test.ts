@@ -80,9 +80,13 @@ describe('IdleSpinner (a real thread)', () => {
       const t = await laneRun(spinner, 'li', text);
       const ref = (await referenceRun(li, text))['logits']!;
       floats(t!.outputs['logits']!.data).forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-4));
-      // A batch bigger than the lane: declined (the main thread runs it).
-      spinner.poke();
-      expect(spinner.tryRun('ls', sampleInputs(lsCfg, 10_000, 9))).toBeUndefined();
+      // A batch bigger than the lane: declined (the main thread runs it), although the lane is awake and serving.
+      const big = sampleInputs(lsCfg, 10_000, 9);
+      const runsBefore = spinner.laneRuns;
+      await laneRun(spinner, 'ls', inputs);
+      expect(spinner.tryRun('ls', big)).toBeUndefined();
+      expect(spinner.tryRun('ls', inputs)).toBeDefined(); // still awake: it was the size
+      expect(spinner.laneRuns).toBe(runsBefore + 2);
       // ONNX Runtime failing there: its message, thrown; the lane serves the next batch.
       const bad = sampleInputs(liCfg, 1, 10);
       new BigInt64Array(bad['input_ids']!.data.buffer)[0] = 999_999n;
