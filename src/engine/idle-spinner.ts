@@ -33,7 +33,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { moduleLogger } from '../logging/logger.js';
-import type { DType, HostTensor, NamedTensors } from '../tensor/tensor.js';
+import { DTYPES, type DType, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult } from './inference-engine.js';
 import { sessionOptions, type OrtSessionSettings } from './ort-session.js';
 
@@ -76,8 +76,6 @@ const LANE_ANSWER_MS = 100;
 const SLEEP_CHECK_MS = 50;
 /** Spin turns between two looks at the clock and at control messages. */
 const SPIN_CHECK = 1024;
-
-const DTYPES: readonly DType[] = ['float32', 'int64', 'int32', 'float16', 'uint8', 'bool'];
 
 /**
  * The thread's code (CommonJS, evaluated: no file to resolve from dist or from the TypeScript sources).

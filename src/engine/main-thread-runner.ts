@@ -20,6 +20,11 @@ function outputsOf(results: Record<string, ort.Tensor>, start: number): EngineRu
   return { outputs, computeUs };
 }
 
+/** A variant's moving average of batch rows after one more batch of `rows` rows (weight 1/5 on the newest; 1 before any). */
+export function recentRowsAfter(previous: number | undefined, rows: number): number {
+  return 0.8 * (previous ?? 1) + 0.2 * rows;
+}
+
 /** A main-thread session: the synchronous native one when available, else the public API's. */
 type MainSession = { readonly sync: SyncSession } | { readonly session: ort.InferenceSession };
 
@@ -70,7 +75,7 @@ export class MainThreadRunner {
   }
 
   #noteRows(key: string, inputs: NamedTensors): void {
-    this.#recentRows.set(key, 0.8 * this.recentRows(key) + 0.2 * rowsOf(inputs));
+    this.#recentRows.set(key, recentRowsAfter(this.#recentRows.get(key), rowsOf(inputs)));
   }
 
   /**

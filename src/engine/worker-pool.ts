@@ -16,7 +16,7 @@ import { metrics } from '../metrics/metrics.js';
 import { rowsOf, type DType, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult, LoadedVariantInfo, ModelEngine, VariantLoadSpec } from './inference-engine.js';
 import type { FromWorker, ToWorker, TransferTensor, WorkerSessionOptions } from './worker-protocol.js';
-import { MainThreadRunner } from './main-thread-runner.js';
+import { MainThreadRunner, recentRowsAfter } from './main-thread-runner.js';
 import { IdleSpinner } from './idle-spinner.js';
 
 const log = moduleLogger('engine');
@@ -297,7 +297,7 @@ export class WorkerPool implements ModelEngine {
 
   run(key: string, inputs: NamedTensors, transferInputs = false): Promise<EngineRunResult> {
     this.#lastStart.set(key, performance.now());
-    if (this.#idleMainRows.has(key)) this.#recentRows.set(key, 0.8 * (this.#recentRows.get(key) ?? 1) + 0.2 * rowsOf(inputs));
+    if (this.#idleMainRows.has(key)) this.#recentRows.set(key, recentRowsAfter(this.#recentRows.get(key), rowsOf(inputs)));
     if (this.#main.has(key) && !this.#main.busy) {
       const spin = this.spinsFor(key, rowsOf(inputs));
       const running = this.#main.run(key, inputs, spin);
@@ -317,9 +317,8 @@ export class WorkerPool implements ModelEngine {
       // The workers are lent meanwhile (a batch that arrives before the run starts waits for it).
       this.#lent = true;
       this.#idleMainRuns++;
-      const giveBack = (): void => { this.#lent = false; this.#startQueued(); this.#notifyIdle(); };
-      return this.#idleMain.run(key, inputs).then((r) => { giveBack(); return r; }, (e: Error) => {
-        giveBack();
+      return this.#idleMain.run(key, inputs).then((r) => { this.#giveBack(); return r; }, (e: Error) => {
+        this.#giveBack();
         throw this.#mainThreadFailure(key, e);
       });
     }
@@ -327,10 +326,16 @@ export class WorkerPool implements ModelEngine {
       // Every worker is idle: borrow their cores for this batch (none starts work until it is done).
       this.#lent = true;
       // The cores are given back before the caller hears the answer (so it sees the pool idle again).
-      const giveBack = (): void => { this.#lent = false; this.#startQueued(); this.#notifyIdle(); };
-      return this.#enqueue(key + WIDE, inputs, 0, transferInputs).then((r) => { giveBack(); return r; }, (e: unknown) => { giveBack(); throw e; });
+      return this.#enqueue(key + WIDE, inputs, 0, transferInputs).then((r) => { this.#giveBack(); return r; }, (e: unknown) => { this.#giveBack(); throw e; });
     }
     return this.#enqueue(key, inputs, undefined, transferInputs);
+  }
+
+  /** Ends a run that borrowed every worker: queued work starts, and idle listeners hear it (before its caller does). */
+  #giveBack(): void {
+    this.#lent = false;
+    this.#startQueued();
+    this.#notifyIdle();
   }
 
   /** Whether the profile measured the wide session faster at the largest profiled size not above `rows`. */
