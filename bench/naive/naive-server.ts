@@ -4,8 +4,12 @@
  * one `run()` per call, raw tensors only, no batching, no cache, no validation beyond what ORT does.
  * Deliberately plain: a few dozen lines, nothing borrowed from src/ but the proto file's location.
  *
- * `node dist/bench/naive/naive-server.js <models dir>`: listens on 127.0.0.1:0 and prints the same
+ * `node dist/bench/naive/naive-server.js <models dir> [--canned]`: listens on 127.0.0.1:0 and prints the same
  * `{"msg":"serving","grpcAddress":...}` line the bench harness waits for.
+ *
+ * `--canned`: the transport alone. Each model's first call runs as above; every later call is answered with that
+ * first answer, without inference. No server that answers through grpc-js on this machine can be faster, so the
+ * bench shows how far each server is from that bound.
  */
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -18,6 +22,7 @@ const TYPES: Record<string, ort.Tensor.Type> = { DATA_TYPE_FLOAT32: 'float32', D
 
 async function main(): Promise<void> {
   const models = process.argv[2] ?? 'models';
+  const canned = process.argv[3] === '--canned' ? new Map<string, unknown>() : undefined;
   const sessions = new Map<string, ort.InferenceSession>();
   for (const name of ['lead-scoring', 'property-valuation', 'lead-intent']) {
     sessions.set(name, await ort.InferenceSession.create(path.join(models, name, '1', 'model.onnx')));
@@ -29,6 +34,8 @@ async function main(): Promise<void> {
     Predict: (call: grpc.ServerUnaryCall<{ model: string; inputs: Raw[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const session = sessions.get(call.request.model);
       if (!session) { cb({ code: grpc.status.NOT_FOUND, details: 'no such model' }); return; }
+      const answer = canned?.get(call.request.model);
+      if (answer) { cb(null, answer); return; }
       const feeds: Record<string, ort.Tensor> = {};
       for (const t of call.request.inputs) {
         const type = TYPES[t.dtype] ?? 'float32';
@@ -41,7 +48,9 @@ async function main(): Promise<void> {
           name, dtype: 'DATA_TYPE_FLOAT32', shape: v.dims.map(String),
           raw: Buffer.from((v.data as Float32Array).buffer, (v.data as Float32Array).byteOffset, (v.data as Float32Array).byteLength),
         }));
-        cb(null, { model: call.request.model, version: '1', variant: 'VARIANT_FP32', outputs });
+        const res = { model: call.request.model, version: '1', variant: 'VARIANT_FP32', outputs };
+        canned?.set(call.request.model, res);
+        cb(null, res);
       }, (e: Error) => cb({ code: grpc.status.INTERNAL, details: e.message }));
     },
     ListModels: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { models: [...sessions.keys()].map((name) => ({ name })) }),

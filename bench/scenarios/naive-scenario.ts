@@ -9,6 +9,12 @@
  * `rounds` times per server and the report gives the mean, the ratio of the means, and each round's own ratio.
  * The naive server has no metrics, so its errors are only what the load tool sees (h2load does not read
  * grpc-status); its CPU comes from /proc like hub's.
+ *
+ * A third server takes its turns at the FP32 points: the naive server in `--canned` mode, answering every call
+ * after a model's first with that first answer, without inference. It is the transport's bound (grpc-js, HTTP/2,
+ * the kernel and the load tool on this machine): where it is barely faster than the naive server (a tiny model
+ * at one caller), inference is a small part of a call, and neither hub nor any other grpc-js server can be much
+ * faster than the plain one there.
  */
 import path from 'node:path';
 import { BENCH_MODELS } from '../workload/bench-models.js';
@@ -25,15 +31,20 @@ export const NAIVE_CALLERS = [1, 128] as const;
 /** Turns each server takes at every point. */
 const ROUNDS = { smoke: 1, quick: 2, full: 3 } as const;
 
+/** The servers compared: the plain one, hub, and the plain one answering without inference (the transport's bound). */
+type Config = 'naive' | 'hub' | 'canned';
+
 interface Point { readonly model: string; readonly variant: string; readonly request: Record<string, unknown>; readonly callers: number; readonly file: string }
 
 /** Runs the comparison. */
 export async function runNaiveScenario(ctx: BenchContext): Promise<Measurement[]> {
   const out: Measurement[] = [];
-  const naiveEntry = { script: path.join(ctx.root, 'dist', 'bench', 'naive', 'naive-server.js'), args: [ctx.modelRepository] };
+  const script = path.join(ctx.root, 'dist', 'bench', 'naive', 'naive-server.js');
+  const naiveEntry = { script, args: [ctx.modelRepository] };
+  const cannedEntry = { script, args: [ctx.modelRepository, '--canned'] };
   const rounds = ROUNDS[ctx.mode];
-  await withServer(ctx, 'naive reference server', { entry: naiveEntry }, (naive) => withServer(ctx, 'hub, adaptive', { batching: 'adaptive' }, async (hub) => {
-    const servers: Record<'naive' | 'hub', ServerHandle> = { naive, hub };
+  await withServer(ctx, 'naive reference server', { entry: naiveEntry }, (naive) => withServer(ctx, 'naive server, canned answers (transport only)', { entry: cannedEntry }, (canned) => withServer(ctx, 'hub, adaptive', { batching: 'adaptive' }, async (hub) => {
+    const servers: Record<Config, ServerHandle> = { naive, hub, canned };
     const points: Point[] = [];
     for (const model of BENCH_MODELS) {
       const file = `compare-${model}-fp32.json`;
@@ -48,7 +59,7 @@ export async function runNaiveScenario(ctx: BenchContext): Promise<Measurement[]
     for (const p of points) {
       const w: Workload = { ghzConfig: p.file, method: 'Predict', parts: [{ request: p.request, concurrency: p.callers }], durationSeconds: ctx.settings.pointSeconds };
       // AUTO is hub's own choice: the naive server has one variant, measured at the FP32 points.
-      const configs: ('naive' | 'hub')[] = p.variant === 'auto' ? ['hub'] : ['naive', 'hub'];
+      const configs: Config[] = p.variant === 'auto' ? ['hub'] : ['naive', 'hub', 'canned'];
       for (const c of configs) await warmUp(ctx, servers[c].grpcAddress, w);
       for (let r = 0; r < rounds; r++) {
         for (const c of r % 2 === 0 ? configs : [...configs].reverse()) {
@@ -58,11 +69,11 @@ export async function runNaiveScenario(ctx: BenchContext): Promise<Measurement[]
         }
       }
     }
-  }));
+  })));
   return out;
 }
 
-/** The comparison table of the Markdown report: means over the rounds, and each round's ratio. */
+/** The comparison table of the Markdown report: means over the rounds, each round's ratio, and the transport's bound. */
 export function naiveMarkdown(ms: readonly Measurement[]): string {
   const all = ms.filter((m) => m.scenario === 'naive');
   const means = meanOfRepeats(all);
@@ -70,6 +81,7 @@ export function naiveMarkdown(ms: readonly Measurement[]): string {
   const rows = means.filter((m) => m.config === 'hub').map((h) => {
     const key = (x: Measurement): boolean => x.model === h.model && x.concurrency === h.concurrency;
     const n = means.find((x) => x.config === 'naive' && key(x));
+    const t = means.find((x) => x.config === 'canned' && key(x));
     const cell = (m: Measurement | undefined): string => (m ? `${m.okPerSecond.toFixed(0)} (${m.load.latency.p50Ms.toFixed(1)} / ${m.load.latency.p95Ms.toFixed(1)})` : '-');
     const ratio = n && n.okPerSecond > 0 ? `${(h.okPerSecond / n.okPerSecond).toFixed(2)}x` : '-';
     // Round k of hub against round k of the naive server (the same minute of the run).
@@ -79,11 +91,12 @@ export function naiveMarkdown(ms: readonly Measurement[]): string {
       const y = naiveRounds[i];
       return y && y.okPerSecond > 0 ? (x.okPerSecond / y.okPerSecond).toFixed(2) : '-';
     }).join(' ');
-    return `| ${h.model} | ${h.variant.toUpperCase()} | ${h.concurrency} | ${cell(n)} | ${cell(h)} | ${ratio} | ${perRound || '-'} | ${cpuUs(n)} / ${cpuUs(h)} |`;
+    const ofBound = t && t.okPerSecond > 0 ? `${(h.okPerSecond / t.okPerSecond).toFixed(2)}x` : '-';
+    return `| ${h.model} | ${h.variant.toUpperCase()} | ${h.concurrency} | ${cell(n)} | ${cell(h)} | ${ratio} | ${perRound || '-'} | ${cell(t)} | ${ofBound} | ${cpuUs(n)} / ${cpuUs(h)} |`;
   });
   if (rows.length === 0) return '';
   const rounds = Math.max(...means.map((m) => all.filter((x) => x.config === m.config && x.model === m.model && x.variant === m.variant && x.concurrency === m.concurrency).length));
   return ['## hub beside the plain server (1 row per call, cache bypassed)', '',
-    `The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. Both servers were up at once and took turns at every point in alternating order, ${rounds} turn(s) each; figures are means over the turns, "per turn" is each turn's hub / naive ratio. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant. CPU is server CPU time (all threads, /proc) per answered call.`, '',
-    '| model | hub variant | callers | naive calls/s (p50 / p95 ms) | hub calls/s (p50 / p95 ms) | hub / naive | per turn | CPU us/call naive / hub |', '|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n');
+    `The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. The servers were up at once and took turns at every point in alternating order, ${rounds} turn(s) each; figures are means over the turns, "per turn" is each turn's hub / naive ratio. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant. CPU is server CPU time (all threads, /proc) per answered call. "No inference" is the naive server answering every call after a model's first with that first answer: the transport's bound (grpc-js, HTTP/2, the kernel and the load tool here), which no grpc-js server can pass; "hub / bound" is how close hub comes to it.`, '',
+    '| model | hub variant | callers | naive calls/s (p50 / p95 ms) | hub calls/s (p50 / p95 ms) | hub / naive | per turn | no inference calls/s (p50 / p95 ms) | hub / bound | CPU us/call naive / hub |', '|---|---|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n');
 }

@@ -13,13 +13,19 @@ describe('the hub-beside-naive section of the report', () => {
     at('naive', 'lead-intent', 'fp32', 128, 200), at('hub', 'lead-intent', 'fp32', 128, 420),
     at('hub', 'lead-intent', 'fp32', 128, 400), at('naive', 'lead-intent', 'fp32', 128, 180),
     at('hub', 'lead-intent', 'auto', 128, 1_000), at('hub', 'lead-intent', 'auto', 128, 1_100),
+    // The transport's bound (the naive server answering without inference) at one of the points.
+    at('canned', 'lead-scoring', 'fp32', 128, 12_000), at('canned', 'lead-scoring', 'fp32', 128, 13_000),
   ];
   const md = naiveMarkdown(ms);
 
   it('compares the means over the turns, and shows each turn\'s own ratio', () => {
     // hub (11,000 + 9,000) / 2 = 10,000 against naive 10,000: 1.00x; turns 1.10 and 0.90.
-    expect(md).toMatch(/\| lead-scoring \| FP32 \| 128 \| 10000 \([\d.]+ \/ [\d.]+\) \| 10000 \([\d.]+ \/ [\d.]+\) \| 1\.00x \| 1\.10 0\.90 \| 100 \/ 80 \|/);
+    expect(md).toMatch(/\| lead-scoring \| FP32 \| 128 \| 10000 \([\d.]+ \/ [\d.]+\) \| 10000 \([\d.]+ \/ [\d.]+\) \| 1\.00x \| 1\.10 0\.90 \| 12500 \([\d.]+ \/ [\d.]+\) \| 0\.80x \| 100 \/ 80 \|/);
     expect(md).toMatch(/\| lead-intent \| FP32 \| 128 \| 190 \([^)]+\) \| 410 \([^)]+\) \| 2\.16x \| 2\.10 2\.22 \|/);
+  });
+
+  it('shows no bound where the transport-only server was not measured', () => {
+    expect(md).toMatch(/\| lead-intent \| FP32 \| 128 \| 190 \([^)]+\) \| 410 \([^)]+\) \| 2\.16x \| 2\.10 2\.22 \| - \| - \|/);
   });
 
   it('puts hub\'s AUTO beside the naive FP32 server at the same callers', () => {
