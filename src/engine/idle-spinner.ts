@@ -236,6 +236,10 @@ export class IdleSpinner {
   #closed = false;
   /** Set when a taken batch was never answered (or the binding is missing): the lane is not used again. */
   #laneBroken: boolean;
+  /** Batches posted and taken back because the thread did not claim them in time (tests, metrics). */
+  #withdrawn = 0;
+  /** Batches the thread declined (no session, an answer it cannot carry) (tests, metrics). */
+  #declined = 0;
 
   /** `spinUs`: how long a poke keeps the core awake. */
   constructor(spinUs: number) {
@@ -282,6 +286,21 @@ export class IdleSpinner {
   /** Batches the lane ran (tests, metrics). */
   get laneRuns(): number {
     return Atomics.load(this.#flag, F_LANE_RUNS);
+  }
+
+  /** Batches posted to the lane and taken back unclaimed after LANE_CLAIM_US (they ran on the main thread). */
+  get laneWithdrawn(): number {
+    return this.#withdrawn;
+  }
+
+  /** Batches the lane's thread declined after taking them (they ran on the main thread). */
+  get laneDeclined(): number {
+    return this.#declined;
+  }
+
+  /** False once the lane was given up (a taken batch unanswered within LANE_ANSWER_MS) or never had a binding. */
+  get laneUsable(): boolean {
+    return !this.#laneBroken && !this.#closed;
   }
 
   #control(msg: object): void {
@@ -361,7 +380,10 @@ export class IdleSpinner {
     const claimBy = start + LANE_CLAIM_US / 1000;
     let k = 0;
     while (Atomics.load(this.#flag, F_LANE) === POSTED) {
-      if ((++k & 63) === 0 && performance.now() > claimBy && Atomics.compareExchange(this.#flag, F_LANE, POSTED, EMPTY) === POSTED) return undefined;
+      if ((++k & 63) === 0 && performance.now() > claimBy && Atomics.compareExchange(this.#flag, F_LANE, POSTED, EMPTY) === POSTED) {
+        this.#withdrawn++;
+        return undefined;
+      }
     }
     const answerBy = start + LANE_ANSWER_MS;
     let state = Atomics.load(this.#flag, F_LANE);
@@ -375,6 +397,7 @@ export class IdleSpinner {
       state = Atomics.load(this.#flag, F_LANE);
     }
     if (state === DECLINED) {
+      this.#declined++;
       Atomics.store(this.#flag, F_LANE, EMPTY);
       return undefined;
     }

@@ -1,5 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { int64Tensor, OnnxDataType, valueInfo, writeModel } from '../../../src/onnx/onnx-io.js';
 import { IdleSpinner } from '../../../src/engine/idle-spinner.js';
 import { readModelConfig } from '../../../src/repository/model-config.js';
 import { sampleInputs } from '../../../src/repository/sample-inputs.js';
@@ -83,9 +87,12 @@ describe('IdleSpinner (a real thread)', () => {
       // A batch bigger than the lane: declined (the main thread runs it), although the lane is awake and serving.
       const big = sampleInputs(lsCfg, 10_000, 9);
       const runsBefore = spinner.laneRuns;
-      await laneRun(spinner, 'ls', inputs);
+      await laneRun(spinner, 'ls', inputs); // awake now, for 20 ms
+      const handedBack = spinner.laneWithdrawn + spinner.laneDeclined;
       expect(spinner.tryRun('ls', big)).toBeUndefined();
-      expect(spinner.tryRun('ls', inputs)).toBeDefined(); // still awake: it was the size
+      // Refused before it was posted (the size), not withdrawn or declined; the lane serves on.
+      expect(spinner.laneWithdrawn + spinner.laneDeclined).toBe(handedBack);
+      await laneRun(spinner, 'ls', inputs);
       expect(spinner.laneRuns).toBe(runsBefore + 2);
       // ONNX Runtime failing there: its message, thrown; the lane serves the next batch.
       const bad = sampleInputs(liCfg, 1, 10);
@@ -104,5 +111,92 @@ describe('IdleSpinner (a real thread)', () => {
     } finally {
       await spinner.close();
     }
+  });
+
+  describe('what the lane hands back to the main thread', () => {
+    const ls = path.resolve('models/lead-scoring/1/model.onnx');
+    const li = path.resolve('models/lead-intent/1/model.onnx');
+    const lsCfg = readModelConfig(path.resolve('models/lead-scoring/config.json'), 'lead-scoring');
+    const liCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
+
+    it('declines a batch whose answer does not fit the lane (the input did): the main thread runs it, the lane serves on', async () => {
+      // x [N, 8] tiled to y [N, 320000]: 32 bytes in, 1.28 MB out for one row (the lane carries 1 MB).
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-lane-'));
+      const wide = path.join(dir, 'wide.onnx');
+      writeModel(wide, {
+        irVersion: 8, opsetImport: [{ domain: '', version: 13 }], producerName: 'test',
+        graph: {
+          name: 'wide', node: [{ opType: 'Tile', input: ['x', 'repeats'], output: ['y'] }],
+          initializer: [int64Tensor('repeats', [2], [1, 40_000])],
+          input: [valueInfo('x', OnnxDataType.FLOAT, ['N', 8])], output: [valueInfo('y', OnnxDataType.FLOAT, ['N', 320_000])],
+        },
+      });
+      const spinner = new IdleSpinner(20_000);
+      try {
+        expect(await spinner.load('wide', wide, settings)).toBe(true);
+        expect(await spinner.load('ls', ls, settings)).toBe(true);
+        const x = { x: { dtype: 'float32' as const, shape: [1, 8], data: new Uint8Array(new Float32Array(8).fill(0.5).buffer) } };
+        let declined: ReturnType<IdleSpinner['tryRun']> | 'pending' = 'pending';
+        for (let i = 0; i < 2000 && spinner.laneDeclined === 0; i++) {
+          spinner.poke();
+          declined = spinner.tryRun('wide', x);
+          if (spinner.laneDeclined === 0) await new Promise((res) => setTimeout(res, 1));
+        }
+        expect(spinner.laneDeclined).toBe(1);
+        expect(declined).toBeUndefined();
+        expect(spinner.laneRuns).toBe(0);
+        const inputs = sampleInputs(lsCfg, 2, 3);
+        expect(floats((await laneRun(spinner, 'ls', inputs))!.outputs['probability']!.data)).toEqual(Array.from((await referenceRun(ls, inputs))['probability']!));
+        expect(spinner.laneUsable).toBe(true);
+      } finally {
+        await spinner.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('takes a batch back when the awake thread does not claim it within the claim time (it is loading a model)', async () => {
+      const spinner = new IdleSpinner(60_000);
+      try {
+        expect(await spinner.load('ls', ls, settings)).toBe(true);
+        const inputs = sampleInputs(lsCfg, 1, 4);
+        // The thread reads control messages between spins and loads synchronously: for those milliseconds it is
+        // awake but not looking at its mailbox. Bounded retries: a slow machine may not have started the load yet.
+        for (let attempt = 0; attempt < 20 && spinner.laneWithdrawn === 0; attempt++) {
+          spinner.poke();
+          await until(() => spinner.spinning, 'spinner.spinning');
+          const loading = spinner.load(`li${attempt}`, li, settings);
+          const t0 = performance.now();
+          while (performance.now() - t0 < 2) { /* the thread takes the message and starts loading */ }
+          spinner.tryRun('ls', inputs); // withdrawn when the thread is inside the load (counted), else run there
+          expect(await loading).toBe(true);
+          spinner.unload(`li${attempt}`);
+        }
+        expect(spinner.laneWithdrawn).toBeGreaterThan(0);
+        // The withdrawn batch left nothing behind: the next one runs there with ORT's answer.
+        expect(floats((await laneRun(spinner, 'ls', inputs))!.outputs['probability']!.data)).toEqual(Array.from((await referenceRun(ls, inputs))['probability']!));
+      } finally {
+        await spinner.close();
+      }
+    });
+
+    it('gives the lane up when a taken batch is not answered within 100 ms: the main thread runs it, and the lane is not used again', async () => {
+      const spinner = new IdleSpinner(60_000);
+      try {
+        expect(await spinner.load('li', li, settings)).toBe(true);
+        expect(await spinner.load('ls', ls, settings)).toBe(true);
+        // 512 texts on one thread: hundreds of milliseconds, far beyond any batch a main-thread variant runs.
+        const heavy = sampleInputs(liCfg, 512, 5);
+        for (let i = 0; i < 2000 && spinner.laneUsable; i++) {
+          spinner.poke();
+          expect(spinner.tryRun('li', heavy)).toBeUndefined();
+          if (spinner.laneUsable) await new Promise((res) => setTimeout(res, 1));
+        }
+        expect(spinner.laneUsable).toBe(false);
+        spinner.poke();
+        expect(spinner.tryRun('ls', sampleInputs(lsCfg, 1, 6))).toBeUndefined();
+      } finally {
+        await spinner.close(); // the thread finishes the heavy run, then stops
+      }
+    });
   });
 });
