@@ -33,11 +33,19 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { moduleLogger } from '../logging/logger.js';
+import { metrics } from '../metrics/metrics.js';
 import { DTYPES, type DType, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult } from './inference-engine.js';
 import { sessionOptions, type OrtSessionSettings } from './ort-session.js';
 
 const log = moduleLogger('engine');
+// Bound once: the lane's outcomes are counted on every lone call.
+const SPINS = metrics.idleSpins.hot({});
+const LANE = {
+  ran: metrics.laneBatches.hot({ outcome: 'ran' }), failed: metrics.laneBatches.hot({ outcome: 'failed' }),
+  withdrawn: metrics.laneBatches.hot({ outcome: 'withdrawn' }), declined: metrics.laneBatches.hot({ outcome: 'declined' }),
+  givenUp: metrics.laneBatches.hot({ outcome: 'given_up' }),
+};
 
 /** Flag states in the shared buffer. */
 const SLEEPING = 0;
@@ -270,7 +278,10 @@ export class IdleSpinner {
   poke(): void {
     if (this.#closed) return;
     this.#until[0] = performance.now() + this.#spinMs;
-    if (Atomics.compareExchange(this.#flag, F_STATE, SLEEPING, SPINNING) === SLEEPING) Atomics.notify(this.#flag, F_STATE);
+    if (Atomics.compareExchange(this.#flag, F_STATE, SLEEPING, SPINNING) === SLEEPING) {
+      Atomics.notify(this.#flag, F_STATE);
+      SPINS.inc();
+    }
   }
 
   /** Whether the thread is spinning now, or asked to (tests). */
@@ -382,6 +393,7 @@ export class IdleSpinner {
     while (Atomics.load(this.#flag, F_LANE) === POSTED) {
       if ((++k & 63) === 0 && performance.now() > claimBy && Atomics.compareExchange(this.#flag, F_LANE, POSTED, EMPTY) === POSTED) {
         this.#withdrawn++;
+        LANE.withdrawn.inc();
         return undefined;
       }
     }
@@ -391,6 +403,7 @@ export class IdleSpinner {
       if ((++k & 1023) === 0 && performance.now() > answerBy) {
         // The mailbox stays the thread's (it may still answer into it): the lane is given up, the batch runs here.
         this.#laneBroken = true;
+        LANE.givenUp.inc();
         log.error({ variant: key, waitedMs: LANE_ANSWER_MS }, 'the idle spinner took a batch and did not answer; its lane is no longer used');
         return undefined;
       }
@@ -398,11 +411,16 @@ export class IdleSpinner {
     }
     if (state === DECLINED) {
       this.#declined++;
+      LANE.declined.inc();
       Atomics.store(this.#flag, F_LANE, EMPTY);
       return undefined;
     }
     try {
-      if (state === FAILED) throw new Error(Buffer.from(this.#bytes.subarray(4, 4 + (words[0] as number))).toString());
+      if (state === FAILED) {
+        LANE.failed.inc();
+        throw new Error(Buffer.from(this.#bytes.subarray(4, 4 + (words[0] as number))).toString());
+      }
+      LANE.ran.inc();
       const computeUs = Math.round((performance.now() - start) * 1000);
       const outputs: Record<string, HostTensor> = {};
       w = 1;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { int64Tensor, OnnxDataType, valueInfo, writeModel } from '../../../src/onnx/onnx-io.js';
 import { IdleSpinner } from '../../../src/engine/idle-spinner.js';
+import { metrics } from '../../../src/metrics/metrics.js';
 import { readModelConfig } from '../../../src/repository/model-config.js';
 import { sampleInputs } from '../../../src/repository/sample-inputs.js';
 import type { NamedTensors } from '../../../src/tensor/tensor.js';
@@ -13,6 +14,14 @@ import { until } from '../client/fake-inference-server.js';
 
 const settings = { intraOpThreads: 1, graphOptimizationLevel: 'extended' as const };
 const floats = (d: Uint8Array): number[] => Array.from(new Float32Array(new Uint8Array(d).buffer));
+
+/** hub_idle_lane_batches_total{outcome} as /metrics reads it (the registry is this file's: counts are deltas). */
+async function laneCount(outcome: string): Promise<number> {
+  return (await metrics.laneBatches.get()).values.find((v) => v.labels['outcome'] === outcome)?.value ?? 0;
+}
+async function spinCount(): Promise<number> {
+  return (await metrics.idleSpins.get()).values[0]?.value ?? 0;
+}
 
 /** Keeps the spinner awake and offers the batch until the lane takes it (bounded). */
 async function laneRun(spinner: IdleSpinner, key: string, inputs: NamedTensors): Promise<ReturnType<IdleSpinner['tryRun']>> {
@@ -28,6 +37,7 @@ async function laneRun(spinner: IdleSpinner, key: string, inputs: NamedTensors):
 describe('IdleSpinner (a real thread)', () => {
   it('spins for the set time after a poke, sleeps after it, and wakes again on the next poke', async () => {
     const spinner = new IdleSpinner(20_000);
+    const spinsBefore = await spinCount();
     try {
       expect(spinner.spinning).toBe(false);
       expect(spinner.periods).toBe(0);
@@ -41,6 +51,8 @@ describe('IdleSpinner (a real thread)', () => {
       spinner.poke();
       await until(() => spinner.periods === 2, 'spinner.periods === 2');
       await until(() => !spinner.spinning, '!spinner.spinning');
+      // hub_idle_spin_periods_total counts the wakes the main thread asked for.
+      expect(await spinCount()).toBe(spinsBefore + 2);
     } finally {
       await spinner.close();
     }
@@ -62,6 +74,7 @@ describe('IdleSpinner (a real thread)', () => {
     const lsCfg = readModelConfig(path.resolve('models/lead-scoring/config.json'), 'lead-scoring');
     const liCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
     const spinner = new IdleSpinner(20_000);
+    const [ranBefore, failedBefore, handedBackBefore] = [await laneCount('ran'), await laneCount('failed'), await laneCount('withdrawn') + await laneCount('declined')];
     try {
       const inputs = sampleInputs(lsCfg, 3, 7);
       // No session for the variant: declined, nothing runs.
@@ -108,6 +121,10 @@ describe('IdleSpinner (a real thread)', () => {
       spinner.unload('ls');
       spinner.poke();
       expect(spinner.tryRun('ls', inputs)).toBeUndefined();
+      // /metrics says the same: every answer the lane gave, the one failure, and what it handed back.
+      expect(await laneCount('ran')).toBe(ranBefore + spinner.laneRuns);
+      expect(await laneCount('failed')).toBe(failedBefore + 1);
+      expect(await laneCount('withdrawn') + await laneCount('declined')).toBe(handedBackBefore + spinner.laneWithdrawn + spinner.laneDeclined);
     } finally {
       await spinner.close();
     }
@@ -132,6 +149,7 @@ describe('IdleSpinner (a real thread)', () => {
         },
       });
       const spinner = new IdleSpinner(20_000);
+      const declinedBefore = await laneCount('declined');
       try {
         expect(await spinner.load('wide', wide, settings)).toBe(true);
         expect(await spinner.load('ls', ls, settings)).toBe(true);
@@ -143,6 +161,7 @@ describe('IdleSpinner (a real thread)', () => {
           if (spinner.laneDeclined === 0) await new Promise((res) => setTimeout(res, 1));
         }
         expect(spinner.laneDeclined).toBe(1);
+        expect(await laneCount('declined')).toBe(declinedBefore + 1);
         expect(declined).toBeUndefined();
         expect(spinner.laneRuns).toBe(0);
         const inputs = sampleInputs(lsCfg, 2, 3);
@@ -156,6 +175,7 @@ describe('IdleSpinner (a real thread)', () => {
 
     it('takes a batch back when the awake thread does not claim it within the claim time (it is loading a model)', async () => {
       const spinner = new IdleSpinner(60_000);
+      const withdrawnBefore = await laneCount('withdrawn');
       try {
         expect(await spinner.load('ls', ls, settings)).toBe(true);
         const inputs = sampleInputs(lsCfg, 1, 4);
@@ -172,6 +192,7 @@ describe('IdleSpinner (a real thread)', () => {
           spinner.unload(`li${attempt}`);
         }
         expect(spinner.laneWithdrawn).toBeGreaterThan(0);
+        expect(await laneCount('withdrawn')).toBe(withdrawnBefore + spinner.laneWithdrawn);
         // The withdrawn batch left nothing behind: the next one runs there with ORT's answer.
         expect(floats((await laneRun(spinner, 'ls', inputs))!.outputs['probability']!.data)).toEqual(Array.from((await referenceRun(ls, inputs))['probability']!));
       } finally {
@@ -181,6 +202,7 @@ describe('IdleSpinner (a real thread)', () => {
 
     it('gives the lane up when a taken batch is not answered within 100 ms: the main thread runs it, and the lane is not used again', async () => {
       const spinner = new IdleSpinner(60_000);
+      const givenUpBefore = await laneCount('given_up');
       try {
         expect(await spinner.load('li', li, settings)).toBe(true);
         expect(await spinner.load('ls', ls, settings)).toBe(true);
@@ -192,6 +214,7 @@ describe('IdleSpinner (a real thread)', () => {
           if (spinner.laneUsable) await new Promise((res) => setTimeout(res, 1));
         }
         expect(spinner.laneUsable).toBe(false);
+        expect(await laneCount('given_up')).toBe(givenUpBefore + 1);
         spinner.poke();
         expect(spinner.tryRun('ls', sampleInputs(lsCfg, 1, 6))).toBeUndefined();
       } finally {
