@@ -2,7 +2,7 @@
 import { loadServiceConfig, ConfigError } from './config/service-config.js';
 import { rootLogger } from './logging/logger.js';
 import { startApp } from './app.js';
-import { tuneV8 } from './v8-tuning.js';
+import { missingServeFlags, tuneV8 } from './v8-tuning.js';
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +17,10 @@ async function main(): Promise<void> {
   }
   const v8Flags = tuneV8({ pretenuring: config.v8Pretenuring });
   if (v8Flags.length > 0) rootLogger.info({ v8Flags }, 'V8 flags set for serving');
+  const missing = missingServeFlags();
+  if (missing.length > 0) {
+    rootLogger.warn({ missing }, 'started without the Node flags hub-inference serves with (npm start and the images pass them; see src/v8-tuning.ts): at 100+ concurrent calls young-generation GC costs several times more per call');
+  }
   const app = await startApp(config);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -1,11 +1,12 @@
 /**
- * Starts hub-inference the way operators do (`node dist/src/main.js`, configured by env), waits for its
+ * Starts hub-inference the way operators do (`npm start`: `node <SERVE_NODE_FLAGS> dist/src/main.js`, configured by env), waits for its
  * "serving" log line and reads the bound addresses from it. One server per benchmark configuration.
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import readline from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
+import { SERVE_NODE_FLAGS } from '../../src/v8-tuning.js';
 import { spawnTracked, stopChild } from './child-processes.js';
 
 /** Knobs the benchmarks compare. */
@@ -66,7 +67,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     ...opts.env,
   };
   if (!opts.redisUrl) delete env['REDIS_URL'];
-  const child = spawnTracked(process.execPath, [entry, ...(opts.entry?.args ?? [])], { cwd: opts.root, env });
+  // hub starts as `npm start` starts it; a reference server as its user would (plain `node`).
+  const child = spawnTracked(process.execPath, opts.entry ? [entry, ...opts.entry.args] : [...SERVE_NODE_FLAGS, entry], { cwd: opts.root, env });
   const recent: string[] = [];
   const remember = (line: string): void => { recent.push(line); if (recent.length > 30) recent.shift(); };
   if (child.stderr) readline.createInterface({ input: child.stderr }).on('line', remember);
