@@ -8,8 +8,8 @@
  * `{"msg":"serving","grpcAddress":...}` line the bench harness waits for.
  *
  * `--canned`: the transport alone. Each model's first call runs as above; every later call is answered with that
- * first answer, without inference. No server that answers through grpc-js on this machine can be faster, so the
- * bench shows how far each server is from that bound.
+ * first answer, without inference: what the transport alone costs a plain server, the line the bench measures
+ * both servers against.
  */
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';

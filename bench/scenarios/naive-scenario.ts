@@ -11,10 +11,11 @@
  * grpc-status); its CPU comes from /proc like hub's.
  *
  * A third server takes its turns at the FP32 points: the naive server in `--canned` mode, answering every call
- * after a model's first with that first answer, without inference. It is the transport's bound (grpc-js, HTTP/2,
- * the kernel and the load tool on this machine): where it is barely faster than the naive server (a tiny model
- * at one caller), inference is a small part of a call, and neither hub nor any other grpc-js server can be much
- * faster than the plain one there.
+ * after a model's first with that first answer, without inference: what the transport (grpc-js, HTTP/2, the
+ * kernel and the load tool on this machine) costs a plain Node server. Where it is barely faster than the naive
+ * server (a tiny model at one caller), inference is a small part of a call. It bounds what a plain server can
+ * reach, not hub: hub keeps a core awake after a lone call (a plain server's idle core sleeps between calls) and
+ * serves with a larger young generation (src/v8-tuning.ts), and both can put it above this line.
  */
 import path from 'node:path';
 import { BENCH_MODELS } from '../workload/bench-models.js';
@@ -97,6 +98,6 @@ export function naiveMarkdown(ms: readonly Measurement[]): string {
   if (rows.length === 0) return '';
   const rounds = Math.max(...means.map((m) => all.filter((x) => x.config === m.config && x.model === m.model && x.variant === m.variant && x.concurrency === m.concurrency).length));
   return ['## hub beside the plain server (1 row per call, cache bypassed)', '',
-    `The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. The servers were up at once and took turns at every point in alternating order, ${rounds} turn(s) each; figures are means over the turns, "per turn" is each turn's hub / naive ratio. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant. CPU is server CPU time (all threads, /proc) per answered call. "No inference" is the naive server answering every call after a model's first with that first answer: the transport's bound (grpc-js, HTTP/2, the kernel and the load tool here), which no grpc-js server can pass; "hub / bound" is how close hub comes to it.`, '',
+    `The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. The servers were up at once and took turns at every point in alternating order, ${rounds} turn(s) each; figures are means over the turns, "per turn" is each turn's hub / naive ratio. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant. CPU is server CPU time (all threads, /proc) per answered call. "No inference" is the naive server answering every call after a model's first with that first answer: what the transport (grpc-js, HTTP/2, the kernel and the load tool here) costs a plain Node server; "hub / bound" is how close hub comes to it, above 1 where hub's own tuning (a core kept awake after a lone call, a larger young generation) takes it past a plain server's transport.`, '',
     '| model | hub variant | callers | naive calls/s (p50 / p95 ms) | hub calls/s (p50 / p95 ms) | hub / naive | per turn | no inference calls/s (p50 / p95 ms) | hub / bound | CPU us/call naive / hub |', '|---|---|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n');
 }
