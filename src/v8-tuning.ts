@@ -20,18 +20,21 @@
  *
  * The young generation's size. A scavenge copies what is alive, and in a server with 100+ calls in flight that is
  * every in-flight call's objects, whatever the young generation's size: so the cost per call is the survivors'
- * copy divided by the calls between two scavenges, and a larger young generation divides it. Node's default
- * (16 MB semi-spaces) scavenged every ~420 calls at 128 property-valuation callers; with 64 MB every ~1,800, GC
- * time per call fell from 5.6-9.1 to 1.7 us and server CPU per call from 69-78 to 60-65 us (h2load, three
- * alternating pairs of 6 s runs), calls/s +9-18%. It costs up to 96 MB more RSS under load (the semi-spaces grow
- * only as far as allocation needs them). V8 sizes its heap before any code runs, so this one cannot be set from
- * inside: it is SERVE_NODE_FLAGS, which `npm start`, both images and the bench pass on the command line, and the
- * server warns at start when it was started without it.
+ * copy divided by the calls between two scavenges, and a larger young generation divides it. At 128
+ * property-valuation callers (h2load, 6 s runs, GC time from /metrics, CPU from /proc), Node's default (16 MB
+ * semi-spaces) scavenged every ~400-450 calls, GC took 5.8-9.1 us and the server 71-78 us of CPU per call (three
+ * runs); 32 MB semi-spaces: every ~900 calls, 2.5 us and 63 us (one run); 64 MB: every ~1,800 calls, 1.7 us and
+ * 60-65 us (three runs). 64 MB gave no more calls/s than 32 in three alternating pairs with --trace-gc, and its
+ * longest scavenges were 12-14 ms against 7.5-8.3 (p95 11.0-14.8 against 9.8-13.2 ms): 32 it is. It costs up to
+ * 32 MB more young generation per isolate that fills it (two semi-spaces of 32 MB instead of 16; the engine
+ * workers and the spinner allocate little). V8 sizes its heap before any code runs, so this one cannot be set
+ * from inside: it is SERVE_NODE_FLAGS, which `npm start`, both images and the bench pass on the command line,
+ * and the server warns at start when it was started without it.
  */
 import v8 from 'node:v8';
 
 /** Node flags the serving process is started with (package.json `start`, Dockerfile.cpu and .gpu, bench/). */
-export const SERVE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const SERVE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 
 /**
  * The SERVE_NODE_FLAGS the process was started without: matched by name (an operator's own value counts), on

@@ -32,7 +32,7 @@ export const NAIVE_CALLERS = [1, 128] as const;
 /** Turns each server takes at every point. */
 const ROUNDS = { smoke: 1, quick: 2, full: 3 } as const;
 
-/** The servers compared: the plain one, hub, and the plain one answering without inference (the transport's bound). */
+/** The servers compared: the plain one, hub, and the plain one answering without inference (the no-inference line: what the transport costs a plain server). */
 type Config = 'naive' | 'hub' | 'canned';
 
 interface Point { readonly model: string; readonly variant: string; readonly request: Record<string, unknown>; readonly callers: number; readonly file: string }
@@ -74,7 +74,7 @@ export async function runNaiveScenario(ctx: BenchContext): Promise<Measurement[]
   return out;
 }
 
-/** The comparison table of the Markdown report: means over the rounds, each round's ratio, and the transport's bound. */
+/** The comparison table of the Markdown report: means over the rounds, each round's ratio, and the no-inference line. */
 export function naiveMarkdown(ms: readonly Measurement[]): string {
   const all = ms.filter((m) => m.scenario === 'naive');
   const means = meanOfRepeats(all);
@@ -98,6 +98,6 @@ export function naiveMarkdown(ms: readonly Measurement[]): string {
   if (rows.length === 0) return '';
   const rounds = Math.max(...means.map((m) => all.filter((x) => x.config === m.config && x.model === m.model && x.variant === m.variant && x.concurrency === m.concurrency).length));
   return ['## hub beside the plain server (1 row per call, cache bypassed)', '',
-    `The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. The servers were up at once and took turns at every point in alternating order, ${rounds} turn(s) each; figures are means over the turns, "per turn" is each turn's hub / naive ratio. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant. CPU is server CPU time (all threads, /proc) per answered call. "No inference" is the naive server answering every call after a model's first with that first answer: what the transport (grpc-js, HTTP/2, the kernel and the load tool here) costs a plain Node server; "hub / bound" is how close hub comes to it, above 1 where hub's own tuning (a core kept awake after a lone call, a larger young generation) takes it past a plain server's transport.`, '',
-    '| model | hub variant | callers | naive calls/s (p50 / p95 ms) | hub calls/s (p50 / p95 ms) | hub / naive | per turn | no inference calls/s (p50 / p95 ms) | hub / bound | CPU us/call naive / hub |', '|---|---|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n');
+    `The naive server (bench/naive/naive-server.ts): grpc-js + onnxruntime-node, one FP32 session per model on the main thread with default threads, one run per call. The servers were up at once and took turns at every point in alternating order, ${rounds} turn(s) each; figures are means over the turns, "per turn" is each turn's hub / naive ratio. Ratios compare hub with the naive FP32 server at the same callers; the AUTO row is hub serving its chosen variant. CPU is server CPU time (all threads, /proc) per answered call. "No inference" is the naive server answering every call after a model's first with that first answer: what the transport (grpc-js, HTTP/2, the kernel and the load tool here) costs a plain Node server; "hub / no inference" is how close hub comes to it, above 1 where hub's own tuning (a core kept awake after a lone call, a larger young generation) takes it past a plain server's transport.`, '',
+    '| model | hub variant | callers | naive calls/s (p50 / p95 ms) | hub calls/s (p50 / p95 ms) | hub / naive | per turn | no inference calls/s (p50 / p95 ms) | hub / no inference | CPU us/call naive / hub |', '|---|---|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n');
 }

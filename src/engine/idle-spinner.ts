@@ -40,12 +40,14 @@ import { sessionOptions, type OrtSessionSettings } from './ort-session.js';
 
 const log = moduleLogger('engine');
 // Bound once: the lane's outcomes are counted on every lone call.
-const SPINS = metrics.idleSpins.hot({});
+const WAKES = metrics.idleSpinnerWakes.hot({});
 const LANE = {
   ran: metrics.laneBatches.hot({ outcome: 'ran' }), failed: metrics.laneBatches.hot({ outcome: 'failed' }),
   withdrawn: metrics.laneBatches.hot({ outcome: 'withdrawn' }), declined: metrics.laneBatches.hot({ outcome: 'declined' }),
   givenUp: metrics.laneBatches.hot({ outcome: 'given_up' }),
 };
+// Every outcome's series exists from the start at 0, so `increase()` sees a once-per-process given_up.
+for (const outcome of ['ran', 'failed', 'withdrawn', 'declined', 'given_up']) metrics.laneBatches.inc({ outcome }, 0);
 
 /** Flag states in the shared buffer. */
 const SLEEPING = 0;
@@ -280,7 +282,7 @@ export class IdleSpinner {
     this.#until[0] = performance.now() + this.#spinMs;
     if (Atomics.compareExchange(this.#flag, F_STATE, SLEEPING, SPINNING) === SLEEPING) {
       Atomics.notify(this.#flag, F_STATE);
-      SPINS.inc();
+      WAKES.inc();
     }
   }
 

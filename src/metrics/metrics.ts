@@ -140,13 +140,13 @@ export const metrics = {
   workerRestarts: new Counter({
     name: 'hub_engine_worker_restarts_total', help: 'Engine workers replaced after a crash', registers: [registry],
   }),
-  idleSpins: hotCounter({
-    name: 'hub_idle_spin_periods_total', help: 'Times the idle spinner woke to keep a core awake after a lone main-thread batch (HUB_IDLE_SPIN_US)',
+  idleSpinnerWakes: hotCounter({
+    name: 'hub_idle_spinner_wakes_total', help: 'Times a lone main-thread batch woke the sleeping idle spinner (HUB_IDLE_SPIN_US); a spinner kept awake by calls that keep coming is one wake',
     labelNames: [] as const, registers: [registry],
   }),
   laneBatches: hotCounter({
     name: 'hub_idle_lane_batches_total',
-    help: "Lone main-thread batches handed to the idle spinner's lane, by outcome: ran, failed (ONNX Runtime's error), withdrawn (not claimed within 50 us), declined (the answer did not fit), given_up (no answer within 100 ms: the lane is not used again); all but ran and failed then ran on the main thread",
+    help: "Lone main-thread batches handed to the idle spinner's lane, by outcome: ran, failed (ONNX Runtime's error), withdrawn (not claimed within 50 us), declined (the lane's thread could not take it: its answer did not fit the lane, or the thread had no session for it), given_up (no answer within 100 ms: the lane is not used again); all but ran and failed then ran on the main thread",
     labelNames: ['outcome'] as const, registers: [registry],
   }),
 };

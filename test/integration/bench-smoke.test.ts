@@ -1,6 +1,6 @@
 /**
  * CI smoke test of the benchmark runner: with the runner's own library it starts a real server
- * (`node dist/src/main.js`), drives it with h2load for about a second, writes the report, and leaves no
+ * (as `npm start` does: `node --max-semi-space-size=32 dist/src/main.js`), drives it with h2load for about a second, writes the report, and leaves no
  * process behind. No speed assertions: numbers belong in bench/results, not in tests.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The bench's reference servers (bench/naive/naive-server.ts) answer real gRPC calls: the plain one with ONNX
- * Runtime's answer to every request, the `--canned` one (the transport's bound) with a model's first answer to
+ * Runtime's answer to every request, the `--canned` one (the no-inference line) with a model's first answer to
  * every later call, without inference. Started as child processes the way the bench starts them.
  */
 import path from 'node:path';

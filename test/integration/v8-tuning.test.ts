@@ -23,12 +23,12 @@ describe('V8 settings of the serving process', () => {
   });
 
   it('finds the start-up flags by name on the command line or in NODE_OPTIONS, with any value', () => {
-    expect(SERVE_NODE_FLAGS).toEqual(['--max-semi-space-size=64']);
-    expect(missingServeFlags([], '')).toEqual(['--max-semi-space-size=64']);
-    expect(missingServeFlags(['--max-semi-space-size=64'], '')).toEqual([]);
+    expect(SERVE_NODE_FLAGS).toEqual(['--max-semi-space-size=32']);
+    expect(missingServeFlags([], '')).toEqual(['--max-semi-space-size=32']);
+    expect(missingServeFlags(['--max-semi-space-size=32'], '')).toEqual([]);
     expect(missingServeFlags(['--max-semi-space-size=128'], '')).toEqual([]); // the operator's own size
     expect(missingServeFlags([], '--enable-source-maps --max_semi_space_size=32')).toEqual([]);
-    expect(missingServeFlags(['--max-old-space-size=64'], '--inspect')).toEqual(['--max-semi-space-size=64']);
+    expect(missingServeFlags(['--max-old-space-size=64'], '--inspect')).toEqual(['--max-semi-space-size=32']);
   });
 
   it('npm start and both images start the server with them', () => {
@@ -44,7 +44,7 @@ describe('V8 settings of the serving process', () => {
     const bare = await spawnServer({ HUB_PRELOAD_TOP: '0', NODE_OPTIONS: '' }, 120_000, []);
     await bare.stop();
     const warning = bare.output().split('\n').find((l) => l.includes(START_WARNING));
-    expect(warning && JSON.parse(warning)).toMatchObject({ level: 40, missing: ['--max-semi-space-size=64'] });
+    expect(warning && JSON.parse(warning)).toMatchObject({ level: 40, missing: ['--max-semi-space-size=32'] });
     expect(bare.output()).toContain('"msg":"serving"'); // a warning, not a refusal
     const started = await spawnServer({ HUB_PRELOAD_TOP: '0', NODE_OPTIONS: '' });
     await started.stop();

@@ -20,7 +20,7 @@ async function laneCount(outcome: string): Promise<number> {
   return (await metrics.laneBatches.get()).values.find((v) => v.labels['outcome'] === outcome)?.value ?? 0;
 }
 async function spinCount(): Promise<number> {
-  return (await metrics.idleSpins.get()).values[0]?.value ?? 0;
+  return (await metrics.idleSpinnerWakes.get()).values[0]?.value ?? 0;
 }
 
 /** Keeps the spinner awake and offers the batch until the lane takes it (bounded). */
@@ -51,7 +51,7 @@ describe('IdleSpinner (a real thread)', () => {
       spinner.poke();
       await until(() => spinner.periods === 2, 'spinner.periods === 2');
       await until(() => !spinner.spinning, '!spinner.spinning');
-      // hub_idle_spin_periods_total counts the wakes the main thread asked for.
+      // hub_idle_spinner_wakes_total counts the wakes the main thread asked for.
       expect(await spinCount()).toBe(spinsBefore + 2);
     } finally {
       await spinner.close();
@@ -74,6 +74,8 @@ describe('IdleSpinner (a real thread)', () => {
     const lsCfg = readModelConfig(path.resolve('models/lead-scoring/config.json'), 'lead-scoring');
     const liCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
     const spinner = new IdleSpinner(20_000);
+    // Every outcome has its series from the start (at 0 before any batch): `increase()` can see the first given_up.
+    expect((await metrics.laneBatches.get()).values.map((v) => v.labels['outcome']).sort()).toEqual(['declined', 'failed', 'given_up', 'ran', 'withdrawn']);
     const [ranBefore, failedBefore, handedBackBefore] = [await laneCount('ran'), await laneCount('failed'), await laneCount('withdrawn') + await laneCount('declined')];
     try {
       const inputs = sampleInputs(lsCfg, 3, 7);

@@ -13,7 +13,7 @@ describe('the hub-beside-naive section of the report', () => {
     at('naive', 'lead-intent', 'fp32', 128, 200), at('hub', 'lead-intent', 'fp32', 128, 420),
     at('hub', 'lead-intent', 'fp32', 128, 400), at('naive', 'lead-intent', 'fp32', 128, 180),
     at('hub', 'lead-intent', 'auto', 128, 1_000), at('hub', 'lead-intent', 'auto', 128, 1_100),
-    // The transport's bound (the naive server answering without inference) at one of the points.
+    // The no-inference line (the naive server answering without inference) at one of the points.
     at('canned', 'lead-scoring', 'fp32', 128, 12_000), at('canned', 'lead-scoring', 'fp32', 128, 13_000),
   ];
   const md = naiveMarkdown(ms);
@@ -24,7 +24,7 @@ describe('the hub-beside-naive section of the report', () => {
     expect(md).toMatch(/\| lead-intent \| FP32 \| 128 \| 190 \([^)]+\) \| 410 \([^)]+\) \| 2\.16x \| 2\.10 2\.22 \|/);
   });
 
-  it('shows no bound where the transport-only server was not measured', () => {
+  it('shows no no-inference figures where the transport-only server was not measured', () => {
     expect(md).toMatch(/\| lead-intent \| FP32 \| 128 \| 190 \([^)]+\) \| 410 \([^)]+\) \| 2\.16x \| 2\.10 2\.22 \| - \| - \|/);
   });
 
