@@ -34,20 +34,20 @@ import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { moduleLogger } from '../logging/logger.js';
 import { metrics } from '../metrics/metrics.js';
+import type { HotIncrementer } from '../metrics/hot-metrics.js';
 import { DTYPES, type DType, type HostTensor, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult } from './inference-engine.js';
 import { sessionOptions, type OrtSessionSettings } from './ort-session.js';
 
 const log = moduleLogger('engine');
-// Bound once: the lane's outcomes are counted on every lone call.
+// Bound once: the lane's outcomes are counted on every lone call. Every outcome's series exists from the start
+// at 0, so `increase()` sees a once-per-process given_up.
 const WAKES = metrics.idleSpinnerWakes.hot({});
-const LANE = {
-  ran: metrics.laneBatches.hot({ outcome: 'ran' }), failed: metrics.laneBatches.hot({ outcome: 'failed' }),
-  withdrawn: metrics.laneBatches.hot({ outcome: 'withdrawn' }), declined: metrics.laneBatches.hot({ outcome: 'declined' }),
-  givenUp: metrics.laneBatches.hot({ outcome: 'given_up' }),
-};
-// Every outcome's series exists from the start at 0, so `increase()` sees a once-per-process given_up.
-for (const outcome of ['ran', 'failed', 'withdrawn', 'declined', 'given_up']) metrics.laneBatches.inc({ outcome }, 0);
+const LANE_OUTCOMES = ['ran', 'failed', 'withdrawn', 'declined', 'given_up'] as const;
+const LANE = Object.fromEntries(LANE_OUTCOMES.map((outcome) => {
+  metrics.laneBatches.inc({ outcome }, 0);
+  return [outcome, metrics.laneBatches.hot({ outcome })];
+})) as Record<(typeof LANE_OUTCOMES)[number], HotIncrementer>;
 
 /** Flag states in the shared buffer. */
 const SLEEPING = 0;
@@ -405,7 +405,7 @@ export class IdleSpinner {
       if ((++k & 1023) === 0 && performance.now() > answerBy) {
         // The mailbox stays the thread's (it may still answer into it): the lane is given up, the batch runs here.
         this.#laneBroken = true;
-        LANE.givenUp.inc();
+        LANE.given_up.inc();
         log.error({ variant: key, waitedMs: LANE_ANSWER_MS }, 'the idle spinner took a batch and did not answer; its lane is no longer used');
         return undefined;
       }
