@@ -71,6 +71,13 @@ export class BatchScheduler {
   }
 
   #dispatchIdle(): void {
+    // Called after every batch: when at most one batcher has work waiting (a lone caller, or one busy model) it
+    // is served without building and sorting the list.
+    let only: Member | undefined;
+    let count = 0;
+    for (const m of this.#members) if (m.q.oldestArrival() !== undefined) { only = m; count++; }
+    if (count === 0) return;
+    if (count === 1) { (only as Member).q.onEngineIdle(); return; }
     const waiting = [...this.#members]
       .map((m) => ({ m, t: m.q.oldestArrival() }))
       .filter((x): x is { m: Member; t: number } => x.t !== undefined)

@@ -465,7 +465,7 @@ export class DynamicBatcher {
 
   #notifyIfIdle(): void {
     if (this.#queue.length === 0) this.#handle.deactivated();
-    if (this.#queue.length === 0 && this.#inFlight === 0) {
+    if (this.#queue.length === 0 && this.#inFlight === 0 && this.#idleWaiters.length > 0) {
       for (const w of this.#idleWaiters.splice(0)) w();
     }
   }

@@ -223,6 +223,51 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(pool.dispatchPath('li')).toBe('workers');
   });
 
+  it('answers a lone batch on the main-thread all-core session through runSoon, giving the workers back before its caller hears', async () => {
+    const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
+    const intentFile = path.resolve('models/lead-intent/1/model.onnx');
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: 2, idleMainMaxUs: 10_000 });
+    await pool.load({ key: 'li', modelPath: intentFile });
+    const one = sampleInputs(intentCfg, 1, 41);
+    const ref = await referenceRun(intentFile, one);
+    const soon = (inputs: typeof one): { started: boolean; answer: Promise<{ res?: { outputs: Record<string, { data: Uint8Array }> }; err?: Error; idleThen: number }> } => {
+      let started = false;
+      const answer = new Promise<{ res?: { outputs: Record<string, { data: Uint8Array }> }; err?: Error; idleThen: number }>((resolve) => {
+        started = (pool as WorkerPool).runSoon('li', inputs, (err, res) => resolve({ ...(res ? { res } : {}), ...(err ? { err } : {}), idleThen: (pool as WorkerPool).idleSlots('li') }));
+      });
+      return { started, answer };
+    };
+    // Not placed on the main thread yet: runSoon declines and nothing runs.
+    expect(soon(one).started).toBe(false);
+    expect(pool.idleSlots('li')).toBe(2);
+    expect(await pool.placeIdleOnMainThread('li', 1)).toBe(true);
+    // Placed, engine idle: it runs there, the workers are lent until the answer, and given back before `done`.
+    const lone = soon(one);
+    expect(lone.started).toBe(true);
+    expect(pool.idleSlots('li')).toBe(0);
+    const got = await lone.answer;
+    expect(got.err).toBeUndefined();
+    expect(got.idleThen).toBe(2);
+    Array.from(new Float32Array(new Uint8Array(got.res!.outputs['logits']!.data).buffer)).forEach((v, i) => expect(Math.abs(v - ref['logits']![i]!)).toBeLessThan(1e-4));
+    expect(pool.idleMainRuns).toBe(1);
+    // More rows than the session serves, or a worker busy: runSoon declines (run() then places the batch).
+    expect(soon(sampleInputs(intentCfg, 2, 42)).started).toBe(false);
+    const busy = pool.run('li', sampleInputs(intentCfg, 3, 43));
+    expect(soon(one).started).toBe(false);
+    await busy;
+    expect(pool.idleMainRuns).toBe(1);
+    // ONNX Runtime failing the batch: ENGINE_FAILURE through `done`, and the workers are given back.
+    await new Promise((r) => setTimeout(r, 20));
+    const bad = sampleInputs(intentCfg, 1, 44);
+    new BigInt64Array(bad['input_ids']!.data.buffer)[0] = 999_999n;
+    const failed = soon(bad);
+    expect(failed.started).toBe(true);
+    const f = await failed.answer;
+    expect(isInferenceError(f.err, 'ENGINE_FAILURE')).toBe(true);
+    expect(f.idleThen).toBe(2);
+    expect(pool.idleMainRuns).toBe(2);
+  });
+
   it('an ONNX Runtime failure reaches the caller without node names or file paths', async () => {
     const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
     pool = new WorkerPool({ workers: 1, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' } });
