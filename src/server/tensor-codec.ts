@@ -40,7 +40,10 @@ export function decodeTensor(t: TensorMessage): HostTensor {
   if (t.raw.length > 0) {
     if (typedFields > 0) throw bad(name, 'set either raw or one typed field, not both');
     if (t.raw.length !== bytes) throw bad(name, `raw has ${t.raw.length} bytes but ${dtype} ${formatShape(shape)} needs ${bytes} (${count} elements x ${DTYPE_SIZE[dtype]} bytes)`);
-    return { dtype, shape, data: new Uint8Array(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength) };
+    // A view when the bytes are aligned for the element type; else one copy here, so that validation and the
+    // engine's typed views (which would each copy unaligned bytes) read them in place.
+    const aligned = t.raw.byteOffset % DTYPE_SIZE[dtype] === 0;
+    return { dtype, shape, data: aligned ? new Uint8Array(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength) : new Uint8Array(t.raw) };
   }
   if (typedFields > 1) throw bad(name, 'set exactly one typed field');
   // A typed field that does not belong to the dtype is named as such (not as "0 values" of the right one).

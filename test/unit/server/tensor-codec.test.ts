@@ -8,6 +8,16 @@ const msg = (over: Partial<TensorMessage>): TensorMessage => ({
 });
 
 describe('tensor codec', () => {
+  it('copies raw bytes once when they are not aligned for the element type', () => {
+    const backing = Buffer.alloc(17);
+    const raw = backing.subarray(1);
+    raw.set(new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer));
+    const t = decodeTensor(msg({ raw }));
+    expect(t.data.buffer).not.toBe(backing.buffer);
+    expect(t.data.byteOffset % 4).toBe(0);
+    expect(Array.from(new Float32Array(t.data.buffer, t.data.byteOffset, 4))).toEqual([1, 2, 3, 4]);
+  });
+
   it('decodes raw bytes without copying them', () => {
     const raw = Buffer.from(new Float32Array([1, 2, 3, 4]).buffer);
     const t = decodeTensor(msg({ raw }));
