@@ -36,8 +36,9 @@ export interface InferenceEngine {
    */
   run(key: string, inputs: NamedTensors, transferInputs?: boolean): Promise<EngineRunResult>;
   /**
-   * Starts one batch on a free slot that can run it without a promise (a tiny variant on the main thread) and
-   * answers through `done`; false, and nothing started, when it cannot (then use `run`).
+   * Starts one batch on a free slot that can run it without a promise (a tiny variant on the main thread, or a
+   * lone batch on the main-thread all-core session of an idle engine) and answers through `done`; false, and
+   * nothing started, when it cannot (then use `run`).
    */
   runSoon?(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean;
   /** Slots free to start a batch of variant `key` now (workers, or the main-thread slot of a tiny variant). */
