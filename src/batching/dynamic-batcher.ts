@@ -188,6 +188,8 @@ export class DynamicBatcher {
           if (err || !res) { reject(err ?? new InferenceError('ENGINE_FAILURE', 'no result')); this.#notifyIfIdle(); return; }
           const doneAt = performance.now();
           this.#record(sub.rows, res, doneAt);
+          // As in #run: rows computed for a caller that left while they ran.
+          if (sub.signal?.aborted || expired(sub, Date.now())) metrics.wastedRows.inc({ model: this.#o.model }, sub.rows);
           try {
             resolve(this.#share(res, sub.rows, 0, sub.rows, true, arrival, doneAt));
           } catch (e) {

@@ -41,14 +41,21 @@ export class MainThreadRunner {
   #busy = false;
   /** The batch waiting for the check phase (one at most: the slot is single). */
   #next: { readonly key: string; readonly sync: SyncSession; readonly inputs: NamedTensors; readonly lane: boolean; readonly done: (err: Error | undefined, res?: EngineRunResult) => void } | undefined;
-  /** True while #drain runs batches: a batch started meanwhile joins it instead of waiting a turn. */
+  /** True while #drain runs batches: a batch started meanwhile joins it instead of waiting a turn (when #chain). */
   #draining = false;
+  /** Whether a batch started while a drain runs joins it (see runSoon); else it waits for the next check phase. */
+  readonly #chain: boolean;
   /** Moving average of the rows of each variant's recent batches (see recentRows). */
   readonly #recentRows = new Map<string, number>();
 
-  /** `lane`: where a lone batch may run instead (runSoon's `lane`). */
-  constructor(lane?: MainLane) {
+  /**
+   * `lane`: where a lone batch may run instead (runSoon's `lane`). `chain` (default true): a batch started while a
+   * drain runs joins it. The all-core runner of lone heavy batches turns it off: there the next batch (2.5 ms of
+   * lead-intent) would run ahead of the answer of the one that just finished, which only goes out after the drain.
+   */
+  constructor(lane?: MainLane, chain = true) {
     this.#lane = lane;
+    this.#chain = chain;
   }
 
   /** Whether `key` runs here. */
@@ -134,11 +141,11 @@ export class MainThreadRunner {
     return true;
   }
 
-  /** Runs the waiting batch, and every batch its completion starts, in this check phase. */
+  /** Runs the waiting batch, and (when chaining) every batch its completion starts, in this check phase. */
   readonly #drain = (): void => {
     this.#draining = true;
     try {
-      for (let b = this.#next; b; b = this.#next) {
+      for (let b = this.#next; b; b = this.#chain ? this.#next : undefined) {
         this.#next = undefined;
         let res: EngineRunResult;
         try {
@@ -160,7 +167,7 @@ export class MainThreadRunner {
       }
     } finally {
       this.#draining = false;
-      // Only when a `done` threw: the batch it started still needs its turn.
+      // When a `done` threw, or without chaining: the batch started meanwhile still needs its turn.
       if (this.#next) setImmediate(this.#drain);
     }
   };

@@ -134,7 +134,7 @@ export class WorkerPool implements ModelEngine {
   #lent = false;
   readonly #spinner: IdleSpinner | undefined;
   /** Main-thread all-core sessions for lone batches on an idle engine (placeIdleOnMainThread). */
-  readonly #idleMain = new MainThreadRunner();
+  readonly #idleMain = new MainThreadRunner(undefined, false);
   /** The most rows of a batch the variant's main-thread all-core session serves. */
   readonly #idleMainRows = new Map<string, number>();
   /** Batches run on an idle-main session (tests). */

@@ -266,6 +266,27 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(isInferenceError(f.err, 'ENGINE_FAILURE')).toBe(true);
     expect(f.idleThen).toBe(2);
     expect(pool.idleMainRuns).toBe(2);
+    // A lone batch started when the workers are given back (as a batcher's queued request is) waits for the next
+    // check phase: it does not run in this drain, ahead of the answer the first caller is about to send.
+    await new Promise((r) => setTimeout(r, 20));
+    const events: string[] = [];
+    let second: Promise<void> | undefined;
+    const unsubscribe = pool.onIdle(() => {
+      if (second) return;
+      second = new Promise<void>((resolve) => {
+        expect((pool as WorkerPool).runSoon('li', one, () => { events.push('second answered'); resolve(); })).toBe(true);
+      });
+    });
+    await new Promise<void>((resolve) => {
+      expect((pool as WorkerPool).runSoon('li', one, () => {
+        events.push('first answered');
+        setImmediate(() => { events.push('next check phase'); resolve(); });
+      })).toBe(true);
+    });
+    await second;
+    unsubscribe();
+    expect(events).toEqual(['first answered', 'next check phase', 'second answered']);
+    expect(pool.idleMainRuns).toBe(4);
   });
 
   it('an ONNX Runtime failure reaches the caller without node names or file paths', async () => {

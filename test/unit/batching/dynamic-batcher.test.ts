@@ -4,6 +4,8 @@ import { BatchScheduler } from '../../../src/batching/batch-scheduler.js';
 import type { EngineRunResult, InferenceEngine } from '../../../src/engine/inference-engine.js';
 import type { HostTensor, NamedTensors } from '../../../src/tensor/tensor.js';
 import { InferenceError, isInferenceError } from '../../../src/errors/index.js';
+import { Cancellation } from '../../../src/batching/cancel-signal.js';
+import { metrics } from '../../../src/metrics/metrics.js';
 
 /** A deterministic engine: output = input * 2 (+ row count as second output), runs finish when released. */
 class FakeEngine implements InferenceEngine {
@@ -342,5 +344,20 @@ describe('DynamicBatcher on an engine that can run a lone batch without a promis
     expect(rs.map((r) => r.batchSize)).toEqual([3, 3, 3]);
     expect(engine.runs.map((r) => r.rows)).toEqual([1, 3]);
     expect(new Float32Array(new Uint8Array(rs[2]!.outputs['y']!.data).buffer)[0]).toBe(8);
+  });
+
+  it('counts the rows of a caller that left while its lone batch ran as wasted, as a queued batch does', async () => {
+    const engine = new SoonEngine(1, true);
+    const b = new DynamicBatcher({ key: 'k', model: 'wasted-soon', variant: 'fp32', policy: 'adaptive', maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, new BatchScheduler(engine));
+    const wasted = async (): Promise<number> => (await metrics.wastedRows.get()).values.find((v) => v.labels.model === 'wasted-soon')?.value ?? 0;
+    const before = await wasted();
+    const left = new Cancellation();
+    const p = b.submit({ inputs: rowsOf([[1, 1], [2, 2]]), rows: 2, signal: left });
+    expect(engine.soon).toBe(1);
+    left.cancel(); // the caller goes while its rows run
+    await p;
+    expect(await wasted() - before).toBe(2);
+    await b.submit({ inputs: rowsOf([[3, 3]]), rows: 1 });
+    expect(await wasted() - before).toBe(2);
   });
 });
