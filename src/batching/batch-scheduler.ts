@@ -71,17 +71,13 @@ export class BatchScheduler {
   }
 
   #dispatchIdle(): void {
-    // Called after every batch: when at most one batcher has work waiting (a lone caller, or one busy model) it
-    // is served without building and sorting the list.
-    let only: Member | undefined;
-    let count = 0;
-    for (const m of this.#members) if (m.q.oldestArrival() !== undefined) { only = m; count++; }
-    if (count === 0) return;
-    if (count === 1) { (only as Member).q.onEngineIdle(); return; }
-    const waiting = [...this.#members]
-      .map((m) => ({ m, t: m.q.oldestArrival() }))
-      .filter((x): x is { m: Member; t: number } => x.t !== undefined)
-      .sort((a, b) => a.m.vtime - b.m.vtime || a.t - b.t);
+    // Called after every batch: one pass over the members, and a sort only when several have work waiting.
+    const waiting: { m: Member; t: number }[] = [];
+    for (const m of this.#members) {
+      const t = m.q.oldestArrival();
+      if (t !== undefined) waiting.push({ m, t });
+    }
+    if (waiting.length > 1) waiting.sort((a, b) => a.m.vtime - b.m.vtime || a.t - b.t);
     // Each batcher checks the slots of its own variant (a tiny variant has its own main-thread slot).
     for (const { m } of waiting) m.q.onEngineIdle();
   }

@@ -188,8 +188,7 @@ export class DynamicBatcher {
           if (err || !res) { reject(err ?? new InferenceError('ENGINE_FAILURE', 'no result')); this.#notifyIfIdle(); return; }
           const doneAt = performance.now();
           this.#record(sub.rows, res, doneAt);
-          // As in #run: rows computed for a caller that left while they ran.
-          if (sub.signal?.aborted || expired(sub, Date.now())) metrics.wastedRows.inc({ model: this.#o.model }, sub.rows);
+          this.#countIfWasted(sub, Date.now());
           try {
             resolve(this.#share(res, sub.rows, 0, sub.rows, true, arrival, doneAt));
           } catch (e) {
@@ -416,8 +415,7 @@ export class DynamicBatcher {
         } finally {
           row += e.sub.rows;
         }
-        // Rows nobody will read: the caller left while they ran. Admission keeps this at zero under overload.
-        if (e.sub.signal?.aborted || expired(e.sub, wallNow)) metrics.wastedRows.inc({ model: this.#o.model }, e.sub.rows);
+        this.#countIfWasted(e.sub, wallNow);
         e.resolve(share);
       }
     }, (err: Error) => {
@@ -463,6 +461,11 @@ export class DynamicBatcher {
     }
     this.#metrics.queueDuration.observe(queueUs / 1e6);
     return { outputs, queueUs, computeUs: res.computeUs, batchSize: batchRows };
+  }
+
+  /** Rows nobody will read: the caller left while they ran (`now`: Date.now()). Admission keeps this at zero under overload. */
+  #countIfWasted(sub: BatchSubmission, now: number): void {
+    if (sub.signal?.aborted || expired(sub, now)) metrics.wastedRows.inc({ model: this.#o.model }, sub.rows);
   }
 
   #notifyIfIdle(): void {
