@@ -16,7 +16,8 @@ import { createInferenceService } from './server/inference-service.js';
 import { registry } from './metrics/metrics.js';
 import { createHealth } from './health/index.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.js';
-import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials } from './server/grpc-server.js';
+import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials, trackSessions, type SessionTracker } from './server/grpc-server.js';
+import { compactStreamTables } from './server/stream-table.js';
 import { receiveLimitFor } from './server/request-limits.js';
 import { createKserveService, OIP_SERVICE_NAME, oipServiceDefinition } from './kserve/index.js';
 import { createResidency, type ResidencyManager } from './residency/index.js';
@@ -112,8 +113,14 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     predictor, repository, health, adminToken: config.adminToken, adminWithoutToken: isLoopback(config.grpcAddress), isDraining: () => draining, track,
   }));
   let grpcAddress: string;
+  let sessions: SessionTracker;
   try {
     grpcAddress = await bindServer(server, config.grpcAddress, serverCredentials(config.tls));
+    sessions = trackSessions(server);
+    if (sessions.listeners === 0) log.warn('grpc-js no longer exposes its HTTP/2 servers: connections still open outlive a forced shutdown, and streams stay in Node\'s Map (src/server/grpc-server.ts, stream-table.ts)');
+    else if (config.compactStreamTable) {
+      compactStreamTables(server, () => log.warn('HTTP/2 stream table: this Node keeps its session streams differently; they stay in its Map, which at high call rates makes full GCs frequent (src/server/stream-table.ts)'));
+    }
   } catch (e) {
     await engine.close();
     await cache?.close();
@@ -156,6 +163,8 @@ export async function startApp(config: ServiceConfig): Promise<App> {
       if (outcome === 'timeout') log.error({ cutCalls, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out: cutting accepted calls that had not finished');
       else await raceTimeout(graceful, 500); // let answers flush; what remains are long-lived streams (health Watch)
       server.forceShutdown();
+      const cutSessions = sessions.destroyAll();
+      if (cutSessions > 0) log.info({ cutSessions }, 'closed the connections still open');
       await residencyClosed;
       scheduler.close();
       await engine.close();

@@ -12,6 +12,9 @@ import { maskRedisUrl, parseRedisUrl, REDIS_URL_PATTERN } from './redis-url.js';
 export const BatchingModeSchema = z.enum(['off', 'window', 'adaptive']);
 export type BatchingMode = z.infer<typeof BatchingModeSchema>;
 
+/** A boolean from the environment: true/1 or false/0. */
+const envBoolean = (fallback: boolean) =>
+  z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(fallback);
 const address = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'expected host:port');
 
 /** The defaults; the docs table in README is generated from the same names. */
@@ -38,6 +41,9 @@ export const SERVICE_DEFAULTS = Object.freeze({
   idleMainMaxUs: 10_000,
   // Off: V8's allocation-site pretenuring misreads a server's in-flight calls as long-lived (see src/v8-tuning.ts).
   v8Pretenuring: false,
+  // On: each HTTP/2 session's stream map is an IdTable, not Node's Map, which under load has every finished call
+  // promoted to the old generation (src/server/stream-table.ts).
+  compactStreamTable: true,
   executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',
   preloadTop: 10,
   logLevel: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
@@ -102,7 +108,8 @@ export const ServiceConfigSchema = z.object({
   idleIntraOpThreads: z.coerce.number().int().min(0).max(256).default(SERVICE_DEFAULTS.idleIntraOpThreads),
   idleSpinUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.idleSpinUs),
   idleMainMaxUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.idleMainMaxUs),
-  v8Pretenuring: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(SERVICE_DEFAULTS.v8Pretenuring),
+  v8Pretenuring: envBoolean(SERVICE_DEFAULTS.v8Pretenuring),
+  compactStreamTable: envBoolean(SERVICE_DEFAULTS.compactStreamTable),
   executionProvider: z.enum(['auto', 'cpu', 'cuda']).default(SERVICE_DEFAULTS.executionProvider),
   preloadTop: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.preloadTop),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(SERVICE_DEFAULTS.logLevel),
@@ -148,7 +155,7 @@ export const ServiceConfigSchema = z.object({
     certFile: z.string().optional(),
     keyFile: z.string().optional(),
     caFile: z.string().optional(),
-    requireClientCert: z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean()).default(false),
+    requireClientCert: envBoolean(false),
   }).strict().prefault({}),
 }).strict();
 
@@ -168,6 +175,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_IDLE_SPIN_US: 'idleSpinUs',
   HUB_IDLE_MAIN_MAX_US: 'idleMainMaxUs',
   HUB_V8_PRETENURING: 'v8Pretenuring',
+  HUB_COMPACT_STREAM_TABLE: 'compactStreamTable',
   HUB_EXECUTION_PROVIDER: 'executionProvider',
   HUB_PRELOAD_TOP: 'preloadTop',
   HUB_LOG_LEVEL: 'logLevel',

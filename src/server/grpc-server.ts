@@ -1,5 +1,8 @@
 /** Creates and binds the grpc-js server: credentials (insecure, TLS or mTLS), the services, reflection. */
 import { readFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import type * as http2 from 'node:http2';
+import { types } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { ServiceConfig } from '../config/service-config.js';
@@ -57,4 +60,47 @@ export function bindServer(server: grpc.Server, address: string, creds: grpc.Ser
       resolve(`${host}:${port}`);
     });
   });
+}
+
+/**
+ * grpc-js's HTTP/2 listeners, created in bindAsync: its private `http2Servers` map (grpc-js 1.14). Empty when a
+ * grpc-js release keeps them otherwise; its users then do without (and their tests fail).
+ */
+export function http2ListenersOf(server: grpc.Server): EventEmitter[] {
+  const listeners = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!types.isMap(listeners)) return [];
+  return [...(listeners as Map<unknown, unknown>).keys()].filter((l): l is EventEmitter => l instanceof EventEmitter);
+}
+
+/** The HTTP/2 sessions a bound server has open. */
+export interface SessionTracker {
+  /** How many listeners it watches (0: grpc-js no longer exposes them). */
+  readonly listeners: number;
+  /** Destroys every session still open (their streams are cancelled); returns how many. */
+  destroyAll(): number;
+}
+
+/**
+ * Tracks the sessions the server accepts from now on. grpc-js's forceShutdown ends only the sessions it records
+ * for channelz, and with channelz off (createGrpcServer) that is none: an idle connection or an open health Watch
+ * would outlive the shutdown. The app's shutdown ends them with `destroyAll` after forceShutdown.
+ */
+export function trackSessions(server: grpc.Server): SessionTracker {
+  const open = new Set<http2.Http2Session>();
+  const listeners = http2ListenersOf(server);
+  for (const l of listeners) {
+    l.on('session', (session: http2.Http2Session) => {
+      open.add(session);
+      session.once('close', () => open.delete(session));
+    });
+  }
+  return {
+    listeners: listeners.length,
+    destroyAll: () => {
+      const n = open.size;
+      for (const session of open) session.destroy();
+      open.clear();
+      return n;
+    },
+  };
 }
