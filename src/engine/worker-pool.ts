@@ -18,6 +18,7 @@ import type { EngineRunResult, LoadedVariantInfo, ModelEngine, VariantLoadSpec }
 import type { FromWorker, ToWorker, TransferTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { MainThreadRunner, recentRowsAfter } from './main-thread-runner.js';
 import { IdleSpinner } from './idle-spinner.js';
+import { IdTable } from '../util/id-table.js';
 
 const log = moduleLogger('engine');
 
@@ -88,7 +89,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   busy: Job | undefined;
-  readonly pending: Map<number, Pending>;
+  /** By message id; an IdTable, not a Map: a batch's entry churns at the call rate (src/util/id-table.ts). */
+  readonly pending: IdTable<Pending>;
 }
 
 function workerScript(): string {
@@ -159,7 +161,7 @@ export class WorkerPool implements ModelEngine {
 
   #spawn(index: number): Slot {
     const worker = new Worker(this.#script);
-    const slot: Slot = { index, worker, ready: true, busy: undefined, pending: new Map() };
+    const slot: Slot = { index, worker, ready: true, busy: undefined, pending: new IdTable<Pending>() };
     worker.on('message', (msg: FromWorker) => this.#onMessage(slot, msg));
     worker.on('error', (err) => this.#onCrash(slot, err));
     worker.on('exit', (code) => {
