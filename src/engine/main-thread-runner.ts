@@ -11,6 +11,9 @@ import { rowsOf, type NamedTensors } from '../tensor/tensor.js';
 import type { EngineRunResult } from './inference-engine.js';
 import { createSession, fromOrtTensor, toFeeds, type OrtSessionSettings } from './ort-session.js';
 import { createSyncSession, type SyncSession } from './sync-session.js';
+import { moduleLogger } from '../logging/logger.js';
+
+const log = moduleLogger('engine');
 
 /** The engine result of a run that started at `start` (performance.now()). */
 function outputsOf(results: Record<string, ort.Tensor>, start: number): EngineRunResult {
@@ -159,11 +162,11 @@ export class MainThreadRunner {
           }
         } catch (e) {
           this.#busy = false;
-          b.done(e as Error);
+          answer(b, e as Error);
           continue;
         }
         this.#busy = false;
-        b.done(undefined, res);
+        answer(b, undefined, res);
       }
     } finally {
       this.#draining = false;
@@ -188,5 +191,18 @@ export class MainThreadRunner {
   /** Releases every session. */
   async close(): Promise<void> {
     await Promise.all(this.keys().map((k) => this.unload(k)));
+  }
+}
+
+/**
+ * Calls a batch's `done`. A throw there is a bug of the caller's, and it must not end the drain (the next batch
+ * would wait a turn more) or escape from the check phase as an uncaught exception, which would end the process
+ * and every other caller's call: it is logged.
+ */
+function answer(b: { readonly key: string; readonly done: (err: Error | undefined, res?: EngineRunResult) => void }, err: Error | undefined, res?: EngineRunResult): void {
+  try {
+    b.done(err, res);
+  } catch (e) {
+    log.error({ variant: b.key, err: (e as Error).message }, 'a batch\'s answer callback threw; the engine keeps serving');
   }
 }

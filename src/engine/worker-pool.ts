@@ -276,8 +276,11 @@ export class WorkerPool implements ModelEngine {
     this.#lastStart.set(key, performance.now());
     const spin = this.spinsFor(key, rowsOf(inputs));
     const started = this.#main.runSoon(key, inputs, (err, res) => {
-      done(err ? this.#mainThreadFailure(key, err) : undefined, res);
-      this.#notifyIdle();
+      try {
+        done(err ? this.#mainThreadFailure(key, err) : undefined, res);
+      } finally {
+        this.#notifyIdle();
+      }
     }, spin);
     if (started && spin) this.#spinner?.poke();
     return started;
@@ -526,7 +529,14 @@ export class WorkerPool implements ModelEngine {
 
   #notifyIdle(): void {
     // Every listener checks the slots of its own variant: a main-thread slot may be free while workers are not.
-    for (const l of this.#idleListeners) l();
+    // One that throws (a bug) is logged: the others still hear, and nothing escapes into the event loop.
+    for (const l of this.#idleListeners) {
+      try {
+        l();
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'an idle listener threw; the engine keeps serving');
+      }
+    }
   }
 
   capacity(key: string): number {

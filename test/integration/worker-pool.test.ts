@@ -65,6 +65,36 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     expect(keep).toEqual(Array.from(ref['probability']!));
   });
 
+  it('a throwing idle listener or answer callback is logged: the other listeners still hear, later batches are answered, nothing escapes', async () => {
+    pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' } });
+    await pool.load({ key: 'ls', modelPath: file });
+    expect(await pool.placeOnMainThread('ls')).toBe(true);
+    const escaped: unknown[] = [];
+    const onUncaught = (e: unknown): void => { escaped.push(e); };
+    process.on('uncaughtException', onUncaught);
+    try {
+      let heard = 0;
+      pool.onIdle(() => { throw new Error('listener bug'); });
+      pool.onIdle(() => { heard++; });
+      expect(pool.runSoon('ls', sampleInputs(cfg, 2, 1), () => { throw new Error('answer bug'); })).toBe(true);
+      await until(() => heard >= 1);
+      const inputs = sampleInputs(cfg, 3, 2);
+      const answer = await new Promise<Uint8Array>((resolve, reject) => {
+        const started = (pool as WorkerPool).runSoon('ls', inputs, (err, res) => (err ? reject(err) : resolve(res!.outputs['probability']!.data)));
+        if (!started) reject(new Error('runSoon declined'));
+      });
+      const ref = await referenceRun(file, inputs);
+      expect(Array.from(new Float32Array(new Uint8Array(answer).buffer))).toEqual(Array.from(ref['probability']!));
+      const viaRun = await pool.run('ls', inputs);
+      expect(viaRun.outputs['probability']!.data).toEqual(answer);
+      expect(heard).toBeGreaterThanOrEqual(3);
+      await new Promise((r) => setImmediate(r));
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('keeps a core awake after a lone request\'s main-thread batch on an idle engine, not after batches of a loaded one', async () => {
     pool = new WorkerPool({ workers: 2, session: { provider: 'cpu', intraOpThreads: 1, graphOptimizationLevel: 'extended' }, idleSpinUs: 2000 });
     await pool.load({ key: 'ls', modelPath: file });
