@@ -36,6 +36,11 @@ import v8 from 'node:v8';
 /** Node flags the serving process is started with (package.json `start`, Dockerfile.cpu and .gpu, bench/). */
 export const SERVE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 
+/** The arguments after `node` that start the server as `npm start` does: SERVE_NODE_FLAGS, then the entry. */
+export function serveArgs(entry = 'dist/src/main.js', flags: readonly string[] = SERVE_NODE_FLAGS): string[] {
+  return [...flags, entry];
+}
+
 /**
  * The SERVE_NODE_FLAGS the process was started without: matched by name (an operator's own value counts), on
  * the command line or in NODE_OPTIONS, where Node also accepts `_` for `-`.

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import readline from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
-import { SERVE_NODE_FLAGS } from '../../src/v8-tuning.js';
+import { serveArgs } from '../../src/v8-tuning.js';
 import { spawnTracked, stopChild } from './child-processes.js';
 
 /** Knobs the benchmarks compare. */
@@ -68,7 +68,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   };
   if (!opts.redisUrl) delete env['REDIS_URL'];
   // hub starts as `npm start` starts it; a reference server as its user would (plain `node`).
-  const child = spawnTracked(process.execPath, opts.entry ? [entry, ...opts.entry.args] : [...SERVE_NODE_FLAGS, entry], { cwd: opts.root, env });
+  const child = spawnTracked(process.execPath, opts.entry ? [entry, ...opts.entry.args] : serveArgs(entry), { cwd: opts.root, env });
   const recent: string[] = [];
   const remember = (line: string): void => { recent.push(line); if (recent.length > 30) recent.shift(); };
   if (child.stderr) readline.createInterface({ input: child.stderr }).on('line', remember);

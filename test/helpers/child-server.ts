@@ -1,6 +1,6 @@
 /** Starts the server as `npm start` does (`node <SERVE_NODE_FLAGS> dist/src/main.js`) as a child process on a free port and waits until it is serving. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SERVE_NODE_FLAGS } from '../../src/v8-tuning.js';
+import { SERVE_NODE_FLAGS, serveArgs } from '../../src/v8-tuning.js';
 
 /** A server running in a child process. */
 export interface ChildServer {
@@ -17,7 +17,7 @@ export interface ChildServer {
 
 /** Spawns the compiled server with test defaults overridden by `env`. */
 export async function spawnServer(env: Record<string, string> = {}, timeoutMs = 120_000, nodeFlags: readonly string[] = SERVE_NODE_FLAGS): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, serveArgs(undefined, nodeFlags), {
     env: { ...process.env, HUB_GRPC_ADDRESS: '127.0.0.1:0', HUB_METRICS_ADDRESS: '', HUB_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,7 +7,7 @@ import { startTestServer, createRawClient, callUnary } from '../helpers/test-ser
 import { wireInputs } from '../helpers/reference.js';
 import { readModelConfig } from '../../src/repository/model-config.js';
 import { sampleInputs } from '../../src/repository/sample-inputs.js';
-import { SERVE_NODE_FLAGS } from '../../src/v8-tuning.js';
+import { serveArgs } from '../../src/v8-tuning.js';
 
 const scoringCfg = readModelConfig(path.resolve('models/lead-scoring/config.json'), 'lead-scoring');
 const intentCfg = readModelConfig(path.resolve('models/lead-intent/config.json'), 'lead-intent');
@@ -20,7 +20,7 @@ function healthClient(address: string): grpc.Client & Record<string, any> {
 
 describe('health', () => {
   it('goes NOT_SERVING -> SERVING once preloaded models are warm -> NOT_SERVING as soon as shutdown begins', async () => {
-    const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, 'dist/src/main.js'], {
+    const child = spawn(process.execPath, serveArgs(), {
       env: { ...process.env, HUB_GRPC_ADDRESS: '127.0.0.1:0', HUB_METRICS_ADDRESS: '', HUB_LOG_LEVEL: 'info', HUB_PRELOAD_TOP: '3' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

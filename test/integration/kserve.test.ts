@@ -18,7 +18,7 @@ import { wireInputs } from '../helpers/reference.js';
 import { readModelConfig, type ModelConfig } from '../../src/repository/model-config.js';
 import { sampleInputs } from '../../src/repository/sample-inputs.js';
 import type { HostTensor, NamedTensors } from '../../src/tensor/tensor.js';
-import { SERVE_NODE_FLAGS } from '../../src/v8-tuning.js';
+import { serveArgs } from '../../src/v8-tuning.js';
 
 const MODELS = ['lead-scoring', 'property-valuation', 'lead-intent'] as const;
 const cfg = (m: string): ModelConfig => readModelConfig(path.resolve('models', m, 'config.json'), m);
@@ -536,7 +536,7 @@ describe('ServerReady and ModelReady agree with grpc.health.v1 at every moment',
 
 /** Spawns the compiled server and returns as soon as it listens (before its models are warm). */
 async function spawnServerEarly(modelRepository: string): Promise<{ child: ChildProcess; address: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, serveArgs(), {
     env: { ...process.env, HUB_GRPC_ADDRESS: '127.0.0.1:0', HUB_METRICS_ADDRESS: '', HUB_LOG_LEVEL: 'info', HUB_PRELOAD_TOP: '10', HUB_MODEL_REPOSITORY: modelRepository },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../helpers/child-server.js';
-import { missingServeFlags, SERVE_NODE_FLAGS, tuneV8 } from '../../src/v8-tuning.js';
+import { missingServeFlags, SERVE_NODE_FLAGS, serveArgs, tuneV8 } from '../../src/v8-tuning.js';
 
 const START_WARNING = 'started without the Node flags hub-inference serves with';
 
@@ -31,12 +31,13 @@ describe('V8 settings of the serving process', () => {
     expect(missingServeFlags(['--max-old-space-size=64'], '--inspect')).toEqual(['--max-semi-space-size=32']);
   });
 
-  it('npm start and both images start the server with them', () => {
+  it('npm start, both images, the tests\' and the bench\'s child servers start the server with them', () => {
+    expect(serveArgs()).toEqual([...SERVE_NODE_FLAGS, 'dist/src/main.js']);
     const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start'];
-    expect(start).toBe(`node ${SERVE_NODE_FLAGS.join(' ')} dist/src/main.js`);
+    expect(start).toBe(`node ${serveArgs().join(' ')}`);
     for (const file of ['Dockerfile.cpu', 'Dockerfile.gpu']) {
       const cmd = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('CMD ')).at(-1);
-      expect(cmd, file).toBe(`CMD ${JSON.stringify(['node', ...SERVE_NODE_FLAGS, 'dist/src/main.js']).replace(/,/g, ', ')}`);
+      expect(cmd, file).toBe(`CMD ${JSON.stringify(['node', ...serveArgs()]).replace(/,/g, ', ')}`);
     }
   });
 
