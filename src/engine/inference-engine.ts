@@ -38,9 +38,11 @@ export interface InferenceEngine {
   /**
    * Starts one batch on a free slot that can run it without a promise (a tiny variant on the main thread, or a
    * lone batch on the main-thread all-core session of an idle engine) and answers through `done`; false, and
-   * nothing started, when it cannot (then use `run`).
+   * nothing started, when it cannot (then use `run`). The batch runs in the next check phase; with `now` (the
+   * caller is in the check phase already: the batcher's start of a batch it collected over one turn) a free
+   * runner runs it before returning, so `done` may have been called by then.
    */
-  runSoon?(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean;
+  runSoon?(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, now?: boolean): boolean;
   /** Slots free to start a batch of variant `key` now (workers, or the main-thread slot of a tiny variant). */
   idleSlots(key: string): number;
   /** Batches of variant `key` that can run at once. */

@@ -133,15 +133,24 @@ export class MainThreadRunner {
    * A batch started while this check phase runs (the batcher dispatches the rows that waited behind the one
    * that just finished) runs in the same check phase, not one turn of the event loop later: the rows are all
    * here, and another read of the sockets first only makes them (and the calls they hold) live longer.
+   * With `now` (the caller is in the check phase) a runner that is not draining runs the batch before returning.
    */
-  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, lane = false): boolean {
+  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, lane = false, now = false): boolean {
     const s = this.#sessions.get(key);
     if (!s || !('sync' in s)) return false;
     this.#busy = true;
     this.#noteRows(key, inputs);
     this.#next = { key, sync: s.sync, inputs, lane, done };
-    if (!this.#draining) setImmediate(this.#drain);
+    if (!this.#draining) {
+      if (now) this.#drain(); else setImmediate(this.#drain);
+    }
     return true;
+  }
+
+  /** Whether runSoon would start a batch of this variant (it has a synchronous session here). */
+  canRunSoon(key: string): boolean {
+    const s = this.#sessions.get(key);
+    return s !== undefined && 'sync' in s;
   }
 
   /** Runs the waiting batch, and (when chaining) every batch its completion starts, in this check phase. */

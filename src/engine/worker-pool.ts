@@ -270,8 +270,8 @@ export class WorkerPool implements ModelEngine {
     return engineFailure(key);
   }
 
-  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
-    if (!this.#main.has(key)) return this.#runIdleMainSoon(key, inputs, done);
+  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, now = false): boolean {
+    if (!this.#main.has(key)) return this.#runIdleMainSoon(key, inputs, done, now);
     if (this.#main.busy) return false;
     this.#lastStart.set(key, performance.now());
     const spin = this.spinsFor(key, rowsOf(inputs));
@@ -281,7 +281,7 @@ export class WorkerPool implements ModelEngine {
       } finally {
         this.#notifyIdle();
       }
-    }, spin);
+    }, spin, now);
     if (started && spin) this.#spinner?.poke();
     return started;
   }
@@ -291,21 +291,20 @@ export class WorkerPool implements ModelEngine {
    * there through `done`, without the promise hops of `run` (at one lead-intent caller those are ~1% of a call).
    * False, and nothing changes, when it would not; `run` then decides as always.
    */
-  #runIdleMainSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
-    if (!this.#idleMainRows.has(key)) return false;
+  #runIdleMainSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, now: boolean): boolean {
+    if (!this.#idleMainRows.has(key) || !this.#idleMain.canRunSoon(key)) return false;
     const rows = rowsOf(inputs);
     const recent = recentRowsAfter(this.#recentRows.get(key), rows);
     if (!this.#idleMainServes(key, rows, recent) || !this.#allIdle()) return false;
-    const started = this.#idleMain.runSoon(key, inputs, (err, res) => {
-      this.#giveBack();
-      done(err ? this.#mainThreadFailure(key, err) : undefined, res);
-    });
-    if (!started) return false;
+    // Lent before it starts: with `now` it has run, and given the workers back, by the time runSoon returns.
     this.#lastStart.set(key, performance.now());
     this.#recentRows.set(key, recent);
     this.#lent = true;
     this.#idleMainRuns++;
-    return true;
+    return this.#idleMain.runSoon(key, inputs, (err, res) => {
+      this.#giveBack();
+      done(err ? this.#mainThreadFailure(key, err) : undefined, res);
+    }, false, now);
   }
 
   /** Lone main-thread batches that ran in the idle spinner's lane (tests). */

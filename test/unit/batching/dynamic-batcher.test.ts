@@ -73,6 +73,8 @@ function floats(t: HostTensor): number[] {
 }
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Resolves in this turn's check phase, after the batches the batcher started there. */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function make(engine: FakeEngine, policy: BatchingPolicy, over: Partial<{ maxBatchSize: number; maxQueueDelayMs: number; maxQueueSize: number }> = {}): DynamicBatcher {
   return new DynamicBatcher({ key: 'm/1/fp32', model: 'm', variant: 'fp32', policy, maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100, ...over }, engine, new BatchScheduler(engine));
@@ -82,9 +84,11 @@ describe('DynamicBatcher', () => {
   let engine: FakeEngine;
   beforeEach(() => { engine = new FakeEngine(1); });
 
-  it('dispatches at once when an engine slot is idle (adaptive, low load)', async () => {
+  it('dispatches in the same turn of the event loop when an engine slot is idle (adaptive, low load)', async () => {
     const b = make(engine, 'adaptive');
     const p = b.submit({ inputs: rowsOf([[1, 2]]), rows: 1 });
+    expect(engine.runs).toHaveLength(0); // it starts in this turn's check phase, with any request that joins it
+    await turn();
     expect(engine.runs).toHaveLength(1);
     engine.release();
     const r = await p;
@@ -95,8 +99,10 @@ describe('DynamicBatcher', () => {
   it('accumulates while the engine is busy and sends everything as one batch when a slot frees', async () => {
     const b = make(engine, 'adaptive');
     const first = b.submit({ inputs: rowsOf([[0, 0]]), rows: 1 });
+    await turn();
     const later = [1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, i]]), rows: 1 }));
     expect(engine.runs).toHaveLength(1);
+    expect(b.queuedRows).toBe(3);
     engine.release();
     await first;
     await tick();
@@ -242,6 +248,7 @@ describe('DynamicBatcher', () => {
     const b = make(engine, 'adaptive', { maxBatchSize: 2, maxQueueSize: 6 });
     const accepted = [0, 1, 2, 3].map((i) => b.submit({ inputs: rowsOf([[i, 0], [i, 1]]), rows: 2 }));
     // Full batches too: a full batch waits for a slot like any other, so maxQueueSize is reached.
+    await turn();
     expect(engine.runs).toHaveLength(1);
     expect(b.queuedRows).toBe(6);
     await expect(b.submit({ inputs: rowsOf([[9, 9], [9, 9]]), rows: 2 })).rejects.toSatisfy((e) => isInferenceError(e, 'QUEUE_FULL'));
@@ -270,6 +277,7 @@ describe('DynamicBatcher', () => {
     engine.computeUs = 50_000;
     const b = make(engine, 'adaptive');
     const first = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    await turn();
     engine.release();
     await first; // the batcher now knows a batch of 1 takes ~50 ms
     await tick();
@@ -315,35 +323,76 @@ describe('DynamicBatcher', () => {
 /** An engine whose free slot runs a batch in the check phase and answers through a callback (a main-thread variant). */
 class SoonEngine extends FakeEngine {
   soon = 0;
+  /** How each runSoon was asked: at once (`now`, the caller is in the check phase) or at the next one. */
+  readonly nows: boolean[] = [];
   #running = false;
   override idleSlots(): number {
     return this.#running ? 0 : super.idleSlots();
   }
-  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void): boolean {
+  runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, now = false): boolean {
     this.soon++;
+    this.nows.push(now);
     this.#running = true;
     this.auto = true;
-    setImmediate(() => {
+    const start = (): void => {
       this.run(key, inputs).then((r) => { this.#running = false; done(undefined, r); }, (e: Error) => { this.#running = false; done(e); });
-    });
+    };
+    if (now) start(); else setImmediate(start);
     return true;
   }
 }
 
 describe('DynamicBatcher on an engine that can run a lone batch without a promise (runSoon)', () => {
-  it('starts a request that finds the engine idle at once, and batches the ones that arrive while it runs', async () => {
+  it('starts the requests that find the engine idle in one turn as one batch in its check phase, and batches the ones that arrive while it runs', async () => {
     const engine = new SoonEngine(1, true);
     const b = new DynamicBatcher({ key: 'k', model: 'm', variant: 'fp32', policy: 'adaptive', maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, new BatchScheduler(engine));
-    const first = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
-    // Arrived in the same turn of the event loop, while the first is running: they wait and leave as one batch.
-    const later = [2, 3, 4].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 }));
+    // Read from the sockets in the same turn of the event loop: they leave together, in this turn's check phase.
+    const together = [1, 2, 3].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 }));
+    expect(engine.soon).toBe(0);
+    expect(b.queuedRows).toBe(0);
+    await turn();
     expect(engine.soon).toBe(1);
-    expect(b.queuedRows).toBe(3);
-    const [r1, ...rs] = await Promise.all([first, ...later]);
-    expect(r1!.batchSize).toBe(1);
-    expect(rs.map((r) => r.batchSize)).toEqual([3, 3, 3]);
-    expect(engine.runs.map((r) => r.rows)).toEqual([1, 3]);
-    expect(new Float32Array(new Uint8Array(rs[2]!.outputs['y']!.data).buffer)[0]).toBe(8);
+    expect(engine.nows).toEqual([true]);
+    // Arrived while that batch runs: they wait and leave as one batch when it is done.
+    const later = [4, 5].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 }));
+    expect(b.queuedRows).toBe(2);
+    const first = await Promise.all(together);
+    const second = await Promise.all(later);
+    expect(first.map((r) => r.batchSize)).toEqual([3, 3, 3]);
+    expect(first.map((r) => floats(r.outputs['y']!))).toEqual([[2, 2], [4, 4], [6, 6]]);
+    expect(second.map((r) => r.batchSize)).toEqual([2, 2]);
+    expect(floats(second[1]!.outputs['y']!)).toEqual([10, 10]);
+    expect(engine.runs.map((r) => r.rows)).toEqual([3, 2]);
+  });
+
+  it('a request that cannot join the open batch (other shape, or past the batch cap) waits its turn behind it', async () => {
+    const engine = new SoonEngine(1, true);
+    const b = new DynamicBatcher({ key: 'k', model: 'm', variant: 'fp32', policy: 'adaptive', maxBatchSize: 4, batchCap: 2, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, new BatchScheduler(engine));
+    const a = b.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    const wide = b.submit({ inputs: rowsOf([[1, 1, 1]]), rows: 1 }); // another non-batch shape
+    const c = b.submit({ inputs: rowsOf([[2, 2]]), rows: 1 }); // joins: 2 rows, the cap
+    const d = b.submit({ inputs: rowsOf([[3, 3]]), rows: 1 }); // past the cap
+    expect(b.queuedRows).toBe(2);
+    expect(engine.runs).toHaveLength(0); // nothing jumps ahead of the open batch
+    await Promise.all([a, wide, c, d]);
+    expect(engine.runs.map((r) => [r.rows, r.widths[0]])).toEqual([[2, 2], [1, 3], [1, 2]]);
+  });
+
+  it('with batching off, every request still runs alone', async () => {
+    const engine = new SoonEngine(1, true);
+    const b = new DynamicBatcher({ key: 'k', model: 'm', variant: 'fp32', policy: 'off', maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, new BatchScheduler(engine));
+    await Promise.all([1, 2, 3].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 })));
+    expect(engine.runs.map((r) => r.rows)).toEqual([1, 1, 1]);
+  });
+
+  it('close() fails the requests of a batch that had not started yet with SHUTTING_DOWN', async () => {
+    const engine = new SoonEngine(1, true);
+    const b = new DynamicBatcher({ key: 'k', model: 'm', variant: 'fp32', policy: 'adaptive', maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, new BatchScheduler(engine));
+    const ps = [1, 2].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 }));
+    b.close();
+    for (const p of ps) await expect(p).rejects.toSatisfy((e) => isInferenceError(e, 'SHUTTING_DOWN'));
+    await turn();
+    expect(engine.runs).toHaveLength(0);
   });
 
   it('counts the rows of a caller that left while its lone batch ran as wasted, as a queued batch does', async () => {
@@ -353,6 +402,7 @@ describe('DynamicBatcher on an engine that can run a lone batch without a promis
     const before = await wasted();
     const left = new Cancellation();
     const p = b.submit({ inputs: rowsOf([[1, 1], [2, 2]]), rows: 2, signal: left });
+    await turn();
     expect(engine.soon).toBe(1);
     left.cancel(); // the caller goes while its rows run
     await p;
