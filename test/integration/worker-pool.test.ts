@@ -317,6 +317,14 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
     unsubscribe();
     expect(events).toEqual(['first answered', 'next check phase', 'second answered']);
     expect(pool.idleMainRuns).toBe(4);
+    // `now` (the batcher starting a batch from the check phase): it runs before runSoon returns, answered and
+    // with the workers given back (lent before it started, not after: else they would stay lent for good).
+    await new Promise((r) => setTimeout(r, 20));
+    let answeredNow: { err?: Error; idle: number } | undefined;
+    expect(pool.runSoon('li', one, (err) => { answeredNow = { ...(err ? { err } : {}), idle: (pool as WorkerPool).idleSlots('li') }; }, true)).toBe(true);
+    expect(answeredNow).toEqual({ idle: 2 });
+    expect(pool.idleSlots('li')).toBe(2);
+    expect(pool.idleMainRuns).toBe(5);
   });
 
   it('an ONNX Runtime failure reaches the caller without node names or file paths', async () => {
