@@ -1,21 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { IdTable } from '../../../src/util/id-table.js';
-
-/** A small deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../src/repository/sample-inputs.js';
 
 describe('IdTable', () => {
   it('answers like a Map over 20,000 random sets, deletes and reads, with ids growing the way stream ids do', () => {
-    const r = rng(7);
+    const r = seededRandom(7); // reproducible: a failure replays
     const table = new IdTable<{ v: number }>();
     const map = new Map<number, { v: number }>();
     let next = 1;
