@@ -232,7 +232,7 @@ export class DynamicBatcher {
 
   /**
    * Starts the open batch (check phase): on the engine's callback path when it can take it now, else through
-   * `run`. Then whatever queued behind it may go.
+   * `run` when a slot is still free, else it queues. Then whatever queued behind it may go.
    */
   readonly #startOpen = (): void => {
     const open = this.#open;
@@ -248,7 +248,16 @@ export class DynamicBatcher {
     }, true) ?? false;
     if (!started) {
       this.#inFlight--;
-      this.#run(live, inputs);
+      if (this.#engine.idleSlots(this.#o.key) > 0) {
+        this.#run(live, inputs);
+      } else {
+        // Another model's batch took the free slot since this one opened: it waits at the head of the queue,
+        // in arrival order, like any batch (the engine holds no hidden queue).
+        for (let i = live.length - 1; i >= 0; i--) {
+          const e = live[i] as Entry;
+          this.#enqueue({ ...e, shapeKey: shapeKeyOf(e.sub.inputs) }, true);
+        }
+      }
     }
     if (this.#queue.length > 0) this.#pump();
   };

@@ -12,6 +12,7 @@ import { sampleInputs } from '../../src/repository/sample-inputs.js';
 import { adoptSessionStreams, compactStreamTables } from '../../src/server/stream-table.js';
 import { http2ListenersOf } from '../../src/server/grpc-server.js';
 import { IdTable } from '../../src/util/id-table.js';
+import { until } from '../unit/client/fake-inference-server.js';
 
 const scoringCfg = readModelConfig(path.resolve('models/lead-scoring/config.json'), 'lead-scoring');
 
@@ -41,14 +42,6 @@ function openIdleStream(address: string): { client: http2.ClientHttp2Session; so
   return { client, socket, closed };
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('HTTP/2 stream table', () => {
   it('each accepted session keeps its streams in an IdTable that Node really uses; 200 concurrent predictions over one connection are right', async () => {
     let srv: TestServer | undefined;
@@ -71,12 +64,12 @@ describe('HTTP/2 stream table', () => {
       // An open stream is in the table under its id; a client whose socket goes away has it closed and removed
       // (Node's socketOnClose walks the table with forEach).
       const open = openIdleStream(srv.address);
-      await until(() => sessions.length === 2 && (streamsOf(sessions[1]!) as IdTable<unknown>).size === 1);
+      await until(() => sessions.length === 2 && (streamsOf(sessions[1]!) as IdTable<unknown>).size === 1, 'the open stream in the second session\'s table');
       const second = streamsOf(sessions[1]!) as IdTable<http2.ServerHttp2Stream>;
       expect(second).toBeInstanceOf(IdTable);
       expect(second.get(1)?.id).toBe(1);
       open.socket.destroy();
-      await until(() => second.size === 0);
+      await until(() => second.size === 0, 'the stream removed after the socket loss');
       expect(second.get(1)).toBeUndefined();
       expect(stats.adopted).toBe(2);
       // ...and the server keeps serving.
@@ -92,7 +85,7 @@ describe('HTTP/2 stream table', () => {
     const sessions = captureSessions(srv.app.server);
     const open = openIdleStream(srv.address);
     try {
-      await until(() => sessions.length === 1 && (streamsOf(sessions[0]!) as IdTable<unknown>).size === 1);
+      await until(() => sessions.length === 1 && (streamsOf(sessions[0]!) as IdTable<unknown>).size === 1, 'the open stream in the table');
       const table = streamsOf(sessions[0]!) as IdTable<unknown>;
       expect(table).toBeInstanceOf(IdTable);
       expect((await srv.app.shutdown('test')).cutCalls).toBe(0);

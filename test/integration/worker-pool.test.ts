@@ -77,7 +77,7 @@ describe('WorkerPool (real ONNX Runtime in worker threads)', () => {
       pool.onIdle(() => { throw new Error('listener bug'); });
       pool.onIdle(() => { heard++; });
       expect(pool.runSoon('ls', sampleInputs(cfg, 2, 1), () => { throw new Error('answer bug'); })).toBe(true);
-      await until(() => heard >= 1);
+      await until(() => heard >= 1, 'the second idle listener');
       const inputs = sampleInputs(cfg, 3, 2);
       const answer = await new Promise<Uint8Array>((resolve, reject) => {
         const started = (pool as WorkerPool).runSoon('ls', inputs, (err, res) => (err ? reject(err) : resolve(res!.outputs['probability']!.data)));

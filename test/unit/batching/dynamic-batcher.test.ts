@@ -96,6 +96,24 @@ describe('DynamicBatcher', () => {
     expect(r.batchSize).toBe(1);
   });
 
+  it('a batch opened on an idle engine whose slot another model took before it started waits in its queue, not in the engine', async () => {
+    const scheduler = new BatchScheduler(engine);
+    const a = new DynamicBatcher({ key: 'a/1/fp32', model: 'a', variant: 'fp32', policy: 'adaptive', maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, scheduler);
+    const b = new DynamicBatcher({ key: 'b/1/fp32', model: 'b', variant: 'fp32', policy: 'adaptive', maxBatchSize: 8, maxQueueDelayMs: 20, maxQueueSize: 100 }, engine, scheduler);
+    // Both arrive in one turn on the idle one-slot engine: both open a batch.
+    const pa = a.submit({ inputs: rowsOf([[1, 1]]), rows: 1 });
+    const pb = [2, 3].map((v) => b.submit({ inputs: rowsOf([[v, v]]), rows: 1 }));
+    await turn();
+    expect(engine.runs.map((r) => r.key)).toEqual(['a/1/fp32']);
+    expect(b.queuedRows).toBe(2);
+    engine.release();
+    await pa;
+    await tick();
+    expect(engine.runs.map((r) => [r.key, r.rows])).toEqual([['a/1/fp32', 1], ['b/1/fp32', 2]]);
+    engine.release();
+    expect((await Promise.all(pb)).map((r) => floats(r.outputs['y']!))).toEqual([[4, 4], [6, 6]]);
+  });
+
   it('accumulates while the engine is busy and sends everything as one batch when a slot frees', async () => {
     const b = make(engine, 'adaptive');
     const first = b.submit({ inputs: rowsOf([[0, 0]]), rows: 1 });
