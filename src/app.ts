@@ -17,7 +17,7 @@ import { registry } from './metrics/metrics.js';
 import { createHealth } from './health/index.js';
 import { startMetricsServer, type MetricsServer } from './metrics/http-exporter.js';
 import { bindServer, createGrpcServer, inferenceServiceDefinition, serverCredentials, trackSessions, type SessionTracker } from './server/grpc-server.js';
-import { compactStreamTables } from './server/stream-table.js';
+import { StreamTableAdopter, type StreamTableStats } from './server/stream-table.js';
 import { receiveLimitFor } from './server/request-limits.js';
 import { createKserveService, OIP_SERVICE_NAME, oipServiceDefinition } from './kserve/index.js';
 import { createResidency, type ResidencyManager } from './residency/index.js';
@@ -61,6 +61,8 @@ export interface App {
   /** Memory budget, usage, prediction-based loading and eviction. */
   readonly residency: ResidencyManager;
   readonly server: grpc.Server;
+  /** What the HTTP/2 stream-table swap did (src/server/stream-table.ts); undefined when it is off. */
+  readonly streamTable: StreamTableStats | undefined;
   /** Stops accepting calls, finishes accepted ones, closes workers and connections (bounded). */
   shutdown(reason?: string): Promise<ShutdownOutcome>;
 }
@@ -114,13 +116,13 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   }));
   let grpcAddress: string;
   let sessions: SessionTracker;
+  const streamTable = config.compactStreamTable
+    ? new StreamTableAdopter(() => log.warn('HTTP/2 stream table: this Node keeps its session streams differently; they stay in its Map, which at high call rates makes full GCs frequent (src/server/stream-table.ts)'))
+    : undefined;
   try {
     grpcAddress = await bindServer(server, config.grpcAddress, serverCredentials(config.tls));
-    sessions = trackSessions(server);
+    sessions = trackSessions(server, streamTable?.adopt);
     if (sessions.listeners === 0) log.warn('grpc-js no longer exposes its HTTP/2 servers: connections still open outlive a forced shutdown, and streams stay in Node\'s Map (src/server/grpc-server.ts, stream-table.ts)');
-    else if (config.compactStreamTable) {
-      compactStreamTables(server, () => log.warn('HTTP/2 stream table: this Node keeps its session streams differently; they stay in its Map, which at high call rates makes full GCs frequent (src/server/stream-table.ts)'));
-    }
   } catch (e) {
     await engine.close();
     await cache?.close();
@@ -176,5 +178,5 @@ export async function startApp(config: ServiceConfig): Promise<App> {
     return shuttingDown;
   };
 
-  return { config, grpcAddress, metricsAddress, repository, engine, predictor, cache, residency, server, shutdown };
+  return { config, grpcAddress, metricsAddress, repository, engine, predictor, cache, residency, server, streamTable, shutdown };
 }

@@ -81,17 +81,19 @@ export interface SessionTracker {
 }
 
 /**
- * Tracks the sessions the server accepts from now on. grpc-js's forceShutdown ends only the sessions it records
- * for channelz, and with channelz off (createGrpcServer) that is none: an idle connection or an open health Watch
+ * Tracks the sessions the server accepts from now on, and hands each to `onSession` as it opens (the app's
+ * stream-table swap, src/server/stream-table.ts). grpc-js's forceShutdown ends only the sessions it records for
+ * channelz, and with channelz off (createGrpcServer) that is none: an idle connection or an open health Watch
  * would outlive the shutdown. The app's shutdown ends them with `destroyAll` after forceShutdown.
  */
-export function trackSessions(server: grpc.Server): SessionTracker {
+export function trackSessions(server: grpc.Server, onSession?: (session: http2.Http2Session) => void): SessionTracker {
   const open = new Set<http2.Http2Session>();
   const listeners = http2ListenersOf(server);
   for (const l of listeners) {
     l.on('session', (session: http2.Http2Session) => {
       open.add(session);
       session.once('close', () => open.delete(session));
+      onSession?.(session);
     });
   }
   return {

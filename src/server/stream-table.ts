@@ -16,13 +16,10 @@
  */
 import { types } from 'node:util';
 import type * as http2 from 'node:http2';
-import type * as grpc from '@grpc/grpc-js';
 import { IdTable } from '../util/id-table.js';
-import { http2ListenersOf } from './grpc-server.js';
 
 /** What the swap did so far: sessions whose table was swapped, and sessions of a shape it did not recognise. */
 export interface StreamTableStats {
-  readonly servers: number;
   readonly adopted: number;
   readonly unrecognised: number;
 }
@@ -45,25 +42,21 @@ export function adoptSessionStreams(session: http2.Http2Session): boolean {
   return true;
 }
 
-const watched = new WeakMap<grpc.Server, { servers: number; adopted: number; unrecognised: number }>();
-
 /**
- * Adopts the stream table of every session the server's HTTP/2 listeners accept from now on. Call it after the
- * server is bound (grpc-js creates its HTTP/2 servers in bindAsync); calling it again adds nothing. `servers` is 0
- * when grpc-js's server no longer exposes its HTTP/2 servers the way 1.14 does; `onFirstUnrecognised` runs once,
- * at the first session whose state it did not recognise.
+ * Counts what the swap did to the sessions handed to `adopt` (the app hands it every session it accepts:
+ * trackSessions' hook); `onFirstUnrecognised` runs once, at the first session whose state it did not recognise.
  */
-export function compactStreamTables(server: grpc.Server, onFirstUnrecognised?: () => void): StreamTableStats {
-  const known = watched.get(server);
-  if (known) return known;
-  const stats = { servers: 0, adopted: 0, unrecognised: 0 };
-  watched.set(server, stats);
-  for (const listener of http2ListenersOf(server)) {
-    stats.servers++;
-    listener.on('session', (session: http2.Http2Session) => {
-      if (adoptSessionStreams(session)) stats.adopted++;
-      else if (stats.unrecognised++ === 0) onFirstUnrecognised?.();
-    });
+export class StreamTableAdopter implements StreamTableStats {
+  adopted = 0;
+  unrecognised = 0;
+  readonly #onFirstUnrecognised: (() => void) | undefined;
+
+  constructor(onFirstUnrecognised?: () => void) {
+    this.#onFirstUnrecognised = onFirstUnrecognised;
   }
-  return stats;
+
+  readonly adopt = (session: http2.Http2Session): void => {
+    if (adoptSessionStreams(session)) this.adopted++;
+    else if (this.unrecognised++ === 0) this.#onFirstUnrecognised?.();
+  };
 }
