@@ -253,10 +253,7 @@ export class DynamicBatcher {
       } else {
         // Another model's batch took the free slot since this one opened: it waits at the head of the queue,
         // in arrival order, like any batch (the engine holds no hidden queue).
-        for (let i = live.length - 1; i >= 0; i--) {
-          const e = live[i] as Entry;
-          this.#enqueue({ ...e, shapeKey: shapeKeyOf(e.sub.inputs) }, true);
-        }
+        this.#requeue(live.map((e) => ({ ...e, shapeKey: shapeKeyOf(e.sub.inputs) })));
       }
     }
     if (this.#queue.length > 0) this.#pump();
@@ -288,6 +285,11 @@ export class DynamicBatcher {
     if (atHead) this.#queue.unshift(entry); else this.#queue.push(entry);
     this.#queuedRows += entry.sub.rows;
     metrics.queueDepth.inc({ model: this.#o.model }, entry.sub.rows);
+  }
+
+  /** Puts entries back at the head of the queue, in their order. */
+  #requeue(entries: readonly Entry[]): void {
+    for (let i = entries.length - 1; i >= 0; i--) this.#enqueue(entries[i] as Entry, true);
   }
 
   #abortError(sub: BatchSubmission): InferenceError {
@@ -492,11 +494,8 @@ export class DynamicBatcher {
    */
   #failed(live: readonly Entry[], err: Error): void {
     if (live.length > 1 && isInferenceError(err, 'ENGINE_FAILURE')) {
-      for (let i = live.length - 1; i >= 0; i--) {
-        const e = live[i] as Entry;
-        e.solo = true;
-        this.#enqueue(e, true);
-      }
+      for (const e of live) e.solo = true;
+      this.#requeue(live);
       this.#pump();
       return;
     }

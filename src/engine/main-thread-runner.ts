@@ -136,11 +136,11 @@ export class MainThreadRunner {
    * With `now` (the caller is in the check phase) a runner that is not draining runs the batch before returning.
    */
   runSoon(key: string, inputs: NamedTensors, done: (err: Error | undefined, res?: EngineRunResult) => void, lane = false, now = false): boolean {
-    const s = this.#sessions.get(key);
-    if (!s || !('sync' in s)) return false;
+    const sync = this.#syncOf(key);
+    if (!sync) return false;
     this.#busy = true;
     this.#noteRows(key, inputs);
-    this.#next = { key, sync: s.sync, inputs, lane, done };
+    this.#next = { key, sync, inputs, lane, done };
     if (!this.#draining) {
       if (now) this.#drain(); else setImmediate(this.#drain);
     }
@@ -149,8 +149,13 @@ export class MainThreadRunner {
 
   /** Whether runSoon would start a batch of this variant (it has a synchronous session here). */
   canRunSoon(key: string): boolean {
+    return this.#syncOf(key) !== undefined;
+  }
+
+  /** The variant's synchronous session, when it has one here. */
+  #syncOf(key: string): SyncSession | undefined {
     const s = this.#sessions.get(key);
-    return s !== undefined && 'sync' in s;
+    return s && 'sync' in s ? s.sync : undefined;
   }
 
   /** Runs the waiting batch, and (when chaining) every batch its completion starts, in this check phase. */
