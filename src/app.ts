@@ -2,6 +2,8 @@
  * The composition root: wires config, engine, repository, batchers, cache, predictor, gRPC, health and
  * metrics, and owns start-up order and graceful shutdown. `main.ts` adds only process concerns (signals).
  */
+import os from 'node:os';
+import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { maskedConfig, type ServiceConfig } from './config/service-config.js';
 import { moduleLogger, setLogLevel } from './logging/logger.js';
@@ -74,7 +76,8 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const provider = resolveExecutionProvider(config.executionProvider);
   const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: config.idleIntraOpThreads, idleSpinUs: config.idleSpinUs, idleMainMaxUs: config.idleMainMaxUs });
   const scheduler = new BatchScheduler(engine);
-  const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching, inlineMaxComputeUs: config.inlineMaxComputeUs, idleMainMaxUs: config.idleMainMaxUs });
+  const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching, inlineMaxComputeUs: config.inlineMaxComputeUs, idleMainMaxUs: config.idleMainMaxUs,
+    fusedDir: config.fuseAttention ? path.join(os.tmpdir(), 'hub-inference-fused') : undefined });
   repository.scan();
   const residency = createResidency(config, repository, provider);
   // No L1 (l1MaxEntries 0) and no Redis means no cache at all: skip key hashing entirely.

@@ -85,6 +85,10 @@ export const metrics = {
     name: 'hub_redis_nodes', help: 'Redis servers the L2 uses (1, or the masters of a cluster) by the state of their circuit breaker',
     labelNames: ['state'] as const, registers: [registry],
   }),
+  fusedAttentionBlocks: new Gauge({
+    name: 'hub_fused_attention_blocks', help: 'Attention blocks fused in the FP32 graph a model version serves (0: it has some, and serves as it is: see its log line or GetModelMetadata graph_rewrites)',
+    labelNames: ['model', 'version'] as const, registers: [registry],
+  }),
   modelLoadSeconds: new Gauge({
     name: 'hub_model_load_seconds', help: 'Time to load a model variant into every worker',
     labelNames: ['model', 'version', 'variant'] as const, registers: [registry],

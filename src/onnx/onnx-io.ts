@@ -46,6 +46,7 @@ export interface AttributeProto {
   ints?: number[];
   strings?: Uint8Array[];
   tensors?: TensorProto[];
+  graphs?: GraphProto[];
 }
 
 export interface NodeProto {
@@ -224,6 +225,17 @@ export function tensorFloats(t: TensorProto): Float32Array {
     return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
   }
   return Float32Array.from(t.floatData ?? []);
+}
+
+/** Reads an int64 or int32 tensor's values (raw_data or the typed field) as numbers; undefined for other types. */
+export function tensorInts(t: TensorProto): number[] | undefined {
+  const wide = t.dataType === OnnxDataType.INT64;
+  if (!wide && t.dataType !== OnnxDataType.INT32) return undefined;
+  if (t.rawData && t.rawData.byteLength > 0) {
+    const copy = new Uint8Array(t.rawData); // aligned copy
+    return wide ? Array.from(new BigInt64Array(copy.buffer), Number) : Array.from(new Int32Array(copy.buffer));
+  }
+  return (wide ? t.int64Data ?? [] : t.int32Data ?? []).map(Number);
 }
 
 /** Makes a tensor value-info with symbolic (string) or fixed (number) dims. */

@@ -21,6 +21,7 @@ import { autoVariant, servesOn } from './variant-policy.js';
 import { sampleInputs } from './sample-inputs.js';
 import { profileModel, type ModelProfile } from './model-profile.js';
 import { validRanges, type InputRange } from './input-ranges.js';
+import { fusedVariant } from './fused-variant.js';
 import type { ResidencyHooks, ResidencyInfo } from './residency-hooks.js';
 
 const log = moduleLogger('repository');
@@ -45,6 +46,8 @@ interface VersionEntry {
   ranges: Readonly<Record<string, InputRange>>;
   /** The warm-up profile of the loaded variants and the decisions taken from it. */
   profile: ModelProfile | undefined;
+  /** What the server changed in a variant's graph before serving it (fused attention), or why not. */
+  readonly rewrites: Map<VariantName, string>;
 }
 
 interface ModelEntry {
@@ -101,6 +104,8 @@ export interface ModelDetails extends ModelSummary {
   readonly dispatch: Readonly<Partial<Record<VariantName, string>>>;
   /** The warm-up profile, once loaded. */
   readonly profile: ModelProfile | undefined;
+  /** What the server changed in each variant's graph before serving it, or why it did not. */
+  readonly rewrites: Readonly<Partial<Record<VariantName, string>>>;
 }
 
 /** A model's latest version as residency ranks it (models with a valid config only). */
@@ -125,6 +130,11 @@ export interface ModelRepositoryOptions {
   readonly inlineMaxComputeUs?: number;
   /** A lone batch whose all-core run was profiled within this (us) runs on the main thread when the engine is idle; 0 or unset never. */
   readonly idleMainMaxUs?: number;
+  /**
+   * Where fused FP32 files are written (fused-variant.ts): on a CPU server, a model's FP32 variant serves with
+   * its attention blocks fused when that checks out. Unset: every model serves as it is (HUB_FUSE_ATTENTION=false).
+   */
+  readonly fusedDir?: string | undefined;
 }
 
 /** Whether a folder is shaped like a model: a config.json or at least one (version) directory. */
@@ -190,7 +200,7 @@ export class ModelRepository {
     for (const v of readdirSync(dir).sort(compareVersions)) {
       const vdir = path.join(dir, v);
       if (!statSync(vdir).isDirectory() || !existsSync(path.join(vdir, VARIANT_FILES.fp32))) continue;
-      entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {}, profile: undefined });
+      entry.versions.set(v, { version: v, dir: vdir, state: 'UNLOADED', error: undefined, loading: undefined, batchers: new Map(), provider: this.#o.provider, ranges: {}, profile: undefined, rewrites: new Map() });
     }
     entry.latest = [...entry.versions.keys()].sort(compareVersions).at(-1);
     return entry;
@@ -293,7 +303,8 @@ export class ModelRepository {
         if (!servesOn(f.variant, v.provider)) continue;
         const key = `${name}/${v.version}/${f.variant}`;
         const t0 = performance.now();
-        const info = await this.#o.engine.load({ key, modelPath: f.path });
+        const served = f.variant === 'fp32' ? await this.#fp32File(name, cfg, v, f.path) : f.path;
+        const info = await this.#o.engine.load({ key, modelPath: served });
         loadedKeys.push(key);
         checkSignature(cfg, info, this.#rel(f.path));
         v.provider = info.provider;
@@ -342,6 +353,23 @@ export class ModelRepository {
       this.#setState(name, v, 'FAILED', msg);
       throw new InferenceError('MODEL_NOT_READY', `model "${name}" version ${v.version} failed to load: ${msg}`);
     }
+  }
+
+  /**
+   * The FP32 file to load: with attention fused when the repository fuses, the server is on CPU and the fused
+   * model checks out (fused-variant.ts); otherwise the model's own. What was done is logged and shown in
+   * GetModelMetadata (graph_rewrites).
+   */
+  async #fp32File(name: string, cfg: ModelConfig, v: VersionEntry, file: string): Promise<string> {
+    v.rewrites.delete('fp32');
+    if (!this.#o.fusedDir || this.#o.provider !== 'cpu') return file;
+    const samples = [...new Set([1, Math.min(8, cfg.maxBatchSize)])].map((rows) => sampleInputs(cfg, rows, 2000 + rows, v.ranges));
+    const fused = await fusedVariant(file, samples, this.#o.fusedDir).catch((e: unknown) => ({ path: file, blocks: 0, summary: `not fused: ${this.#relMessage((e as Error).message)}` }));
+    if (fused.summary === undefined) return file;
+    v.rewrites.set('fp32', fused.summary);
+    metrics.fusedAttentionBlocks.set({ model: name, version: v.version }, fused.blocks);
+    log.info({ model: name, version: v.version, variant: 'fp32', fusedBlocks: fused.blocks, rewrite: fused.summary }, fused.blocks > 0 ? 'serving the FP32 variant with attention fused' : 'serving the FP32 variant as it is');
+    return fused.path;
   }
 
   /** A path as messages show it: relative to the model repository, never absolute. */
@@ -492,7 +520,7 @@ export class ModelRepository {
     try { defaultVariant = this.#pickVariant(name, m.config, v, 'auto'); } catch { /* not loaded yet */ }
     const dispatch: Partial<Record<VariantName, string>> = {};
     for (const variant of v.batchers.keys()) dispatch[variant] = this.#o.engine.dispatchPath(`${name}/${v.version}/${variant}`);
-    return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider, ranges: v.ranges, dispatch, profile: v.profile };
+    return { ...s, version: v.version, ready: v.state === 'READY', state: v.state, error: v.error, config: m.config, defaultVariant, provider: v.provider, ranges: v.ranges, dispatch, profile: v.profile, rewrites: Object.fromEntries(v.rewrites) };
   }
 
   /** Finishes every queued and in-flight batch (graceful shutdown). */

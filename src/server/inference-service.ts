@@ -107,7 +107,7 @@ export function createInferenceService(deps: InferenceServiceDeps): UntypedServi
           dispatchPath: d.dispatch[p.variant] ?? '',
           points: p.points.map((x) => ({ batchSize: x.batch, medianUs: x.medianUs, rowsPerSecond: x.rowsPerSecond, wideMedianUs: x.wideMedianUs ?? 0 })),
         })),
-        autoVariantReason: d.profile?.autoReason ?? '', warmupMs: d.profile?.warmupMs ?? 0,
+        autoVariantReason: d.profile?.autoReason ?? '', warmupMs: d.profile?.warmupMs ?? 0, graphRewrites: d.rewrites,
       };
     }),
 

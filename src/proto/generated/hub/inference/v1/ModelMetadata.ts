@@ -55,6 +55,7 @@ export interface ModelMetadata {
   'profiles'?: (_hub_inference_v1_ModelMetadata_VariantProfile)[];
   'autoVariantReason'?: (string);
   'warmupMs'?: (number);
+  'graphRewrites'?: ({[key: string]: string});
 }
 
 export interface ModelMetadata__Output {
@@ -76,4 +77,5 @@ export interface ModelMetadata__Output {
   'profiles': (_hub_inference_v1_ModelMetadata_VariantProfile__Output)[];
   'autoVariantReason': (string);
   'warmupMs': (number);
+  'graphRewrites': ({[key: string]: string});
 }
