@@ -77,7 +77,7 @@ export async function startApp(config: ServiceConfig): Promise<App> {
   const engine = new WorkerPool({ workers: config.workers, session: { provider, intraOpThreads: config.intraOpThreads, graphOptimizationLevel: 'extended' }, idleIntraOpThreads: config.idleIntraOpThreads, idleSpinUs: config.idleSpinUs, idleMainMaxUs: config.idleMainMaxUs });
   const scheduler = new BatchScheduler(engine);
   const repository = new ModelRepository({ root: config.modelRepository, engine, scheduler, provider, batching: config.batching, inlineMaxComputeUs: config.inlineMaxComputeUs, idleMainMaxUs: config.idleMainMaxUs,
-    fusedDir: config.fuseAttention ? path.join(os.tmpdir(), 'hub-inference-fused') : undefined });
+    fusedDir: config.graphTuning ? path.join(os.tmpdir(), 'hub-inference-fused') : undefined });
   repository.scan();
   const residency = createResidency(config, repository, provider);
   // No L1 (l1MaxEntries 0) and no Redis means no cache at all: skip key hashing entirely.

@@ -44,9 +44,10 @@ export const SERVICE_DEFAULTS = Object.freeze({
   // On: each HTTP/2 session's stream map is an IdTable, not Node's Map, which under load has every finished call
   // promoted to the old generation (src/server/stream-table.ts).
   compactStreamTable: true,
-  // On: a CPU server serves an FP32 model with its attention blocks fused into one ONNX Runtime Attention node
-  // when the fused graph gives the same answers and is faster here (src/repository/fused-variant.ts).
-  fuseAttention: true,
+  // On: a CPU server chooses how to serve an FP32 model's graph at load, from a measurement here among variants
+  // that give the same answers: attention blocks fused into ONNX Runtime Attention nodes, and ONNX Runtime's
+  // SkipLayerNormFusion on or off (src/repository/fused-variant.ts).
+  graphTuning: true,
   executionProvider: 'auto' as 'auto' | 'cpu' | 'cuda',
   preloadTop: 10,
   logLevel: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
@@ -113,7 +114,7 @@ export const ServiceConfigSchema = z.object({
   idleMainMaxUs: z.coerce.number().int().min(0).max(100_000).default(SERVICE_DEFAULTS.idleMainMaxUs),
   v8Pretenuring: envBoolean(SERVICE_DEFAULTS.v8Pretenuring),
   compactStreamTable: envBoolean(SERVICE_DEFAULTS.compactStreamTable),
-  fuseAttention: envBoolean(SERVICE_DEFAULTS.fuseAttention),
+  graphTuning: envBoolean(SERVICE_DEFAULTS.graphTuning),
   executionProvider: z.enum(['auto', 'cpu', 'cuda']).default(SERVICE_DEFAULTS.executionProvider),
   preloadTop: z.coerce.number().int().min(0).default(SERVICE_DEFAULTS.preloadTop),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(SERVICE_DEFAULTS.logLevel),
@@ -180,7 +181,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
   HUB_IDLE_MAIN_MAX_US: 'idleMainMaxUs',
   HUB_V8_PRETENURING: 'v8Pretenuring',
   HUB_COMPACT_STREAM_TABLE: 'compactStreamTable',
-  HUB_FUSE_ATTENTION: 'fuseAttention',
+  HUB_GRAPH_TUNING: 'graphTuning',
   HUB_EXECUTION_PROVIDER: 'executionProvider',
   HUB_PRELOAD_TOP: 'preloadTop',
   HUB_LOG_LEVEL: 'logLevel',

@@ -9,6 +9,8 @@ export interface VariantLoadSpec {
   /** Unique key of the loaded variant, e.g. `lead-intent/1/int8`. */
   readonly key: string;
   readonly modelPath: string;
+  /** ONNX Runtime graph optimizers every session of the variant leaves out (OrtSessionSettings.disabledOptimizers). */
+  readonly disabledOptimizers?: readonly string[] | undefined;
 }
 
 /** What a worker learned when it created the session. */

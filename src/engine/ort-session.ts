@@ -16,13 +16,19 @@ export interface OrtSessionSettings {
   readonly intraOpThreads: number;
   /** At least 'extended' so INT8 MatMulInteger chains fuse (DESIGN). */
   readonly graphOptimizationLevel: 'extended' | 'all';
+  /**
+   * ONNX Runtime graph optimizers (by name, e.g. `SkipLayerNormFusion`) left out for this session
+   * (`optimization.disable_specified_optimizers`): chosen per variant from a measurement at load (fused-variant.ts).
+   */
+  readonly disabledOptimizers?: readonly string[] | undefined;
 }
 
 /** The session options every hub-inference session is created with. */
 export function sessionOptions(s: Omit<OrtSessionSettings, 'provider'>): ort.InferenceSession.SessionOptions {
   // logSeverityLevel 4 (fatal only): ORT would otherwise print coloured, non-JSON lines into the service's
   // JSON log stream. What it has to say about a failure reaches us as the rejected promise, which we log.
-  return { graphOptimizationLevel: s.graphOptimizationLevel, intraOpNumThreads: s.intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 4 };
+  const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: s.graphOptimizationLevel, intraOpNumThreads: s.intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 4 };
+  return s.disabledOptimizers?.length ? { ...base, extra: { optimization: { disable_specified_optimizers: s.disabledOptimizers.join(',') } } } : base;
 }
 
 /** A created session and the provider really in use. */

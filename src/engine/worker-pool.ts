@@ -199,7 +199,7 @@ export class WorkerPool implements ModelEngine {
     if (slot.index !== 0) return;
     for (const key of this.#wide) {
       const spec = this.#variants.get(key);
-      if (spec) await this.#loadInto(slot, { key: key + WIDE, modelPath: spec.modelPath }, this.#options.idleIntraOpThreads);
+      if (spec) await this.#loadInto(slot, { ...spec, key: key + WIDE }, this.#options.idleIntraOpThreads);
     }
   }
 
@@ -210,8 +210,14 @@ export class WorkerPool implements ModelEngine {
     });
   }
 
+  /** The session settings of a variant: the pool's, with the variant's left-out optimizers and a thread count. */
+  #settingsOf(spec: VariantLoadSpec, intraOpThreads?: number): WorkerSessionOptions {
+    const s = intraOpThreads === undefined ? this.#options.session : { ...this.#options.session, intraOpThreads };
+    return spec.disabledOptimizers?.length ? { ...s, disabledOptimizers: spec.disabledOptimizers } : s;
+  }
+
   async #loadInto(slot: Slot, spec: VariantLoadSpec, intraOpThreads?: number): Promise<LoadedVariantInfo> {
-    const options = intraOpThreads === undefined ? this.#options.session : { ...this.#options.session, intraOpThreads };
+    const options = this.#settingsOf(spec, intraOpThreads);
     const reply = await this.#send(slot, { type: 'load', id: this.#nextId++, key: spec.key, modelPath: spec.modelPath, options });
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type} to load`);
@@ -243,7 +249,7 @@ export class WorkerPool implements ModelEngine {
     const slot = this.#slots[0];
     if (threads <= 1 || this.#slots.length < 2 || !slot || this.#options.session.provider !== 'cpu') return;
     try {
-      await this.#loadInto(slot, { key: spec.key + WIDE, modelPath: spec.modelPath }, threads);
+      await this.#loadInto(slot, { ...spec, key: spec.key + WIDE }, threads);
       this.#wide.add(spec.key);
     } catch (e) {
       log.warn({ variant: spec.key, err: (e as Error).message }, 'no wide session for idle-time runs; the variant runs on one thread per batch');
@@ -393,7 +399,7 @@ export class WorkerPool implements ModelEngine {
     const threads = this.#options.idleIntraOpThreads ?? 0;
     if (!spec || maxRows < 1 || (this.#options.idleMainMaxUs ?? 0) <= 0 || threads <= 1 || this.#options.session.provider !== 'cpu') return false;
     try {
-      await this.#idleMain.load(key, spec.modelPath, this.#options.session, threads);
+      await this.#idleMain.load(key, spec.modelPath, this.#settingsOf(spec), threads);
     } catch (e) {
       log.warn({ variant: key, err: (e as Error).message }, 'could not create a main-thread session for lone batches; they stay on the workers');
       return false;
@@ -434,13 +440,13 @@ export class WorkerPool implements ModelEngine {
     const spec = this.#variants.get(key);
     if (!spec || this.#options.session.provider !== 'cpu') return false;
     try {
-      await this.#main.load(key, spec.modelPath, this.#options.session);
+      await this.#main.load(key, spec.modelPath, this.#settingsOf(spec));
     } catch (e) {
       log.warn({ variant: key, err: (e as Error).message }, 'could not create a main-thread session; the variant stays on the workers');
       return false;
     }
     // Its lone batches may also run in the spinner's lane (a failure there only logs: they run here).
-    await this.#spinner?.load(key, spec.modelPath, this.#options.session);
+    await this.#spinner?.load(key, spec.modelPath, this.#settingsOf(spec));
     if (!this.#variants.has(key)) { await this.#main.unload(key); this.#spinner?.unload(key); return false; }
     return true;
   }

@@ -16,6 +16,8 @@ export interface WorkerSessionOptions {
   intraOpThreads: number;
   /** ORT graph optimization level: at least 'extended' so INT8 MatMulInteger chains fuse. */
   graphOptimizationLevel: 'extended' | 'all';
+  /** ONNX Runtime graph optimizers not to run for this variant (measured slower here: fused-variant.ts). */
+  disabledOptimizers?: readonly string[] | undefined;
 }
 
 /** Main -> worker. */

@@ -1,18 +1,28 @@
 /**
- * The FP32 file a CPU server serves: the model with its attention blocks fused (src/onnx/attention-fusion.ts)
- * when that rewrite applies, gives the same answers and is faster on this host; otherwise the model as it is.
+ * How a CPU server serves a model's FP32 variant: the graph as it is, or with its attention blocks fused
+ * (src/onnx/attention-fusion.ts), and with or without ONNX Runtime's SkipLayerNormalization fusion. Decided when
+ * the version loads, from a measurement on this host; nothing changes the model's answers beyond rounding.
  *
- * The fused model is checked before it serves, against the original, in this process:
- * - **Answers.** Both run the same sample batches (1 row and a few); every output must agree within
- *   MAX_REL_DIFF of its largest magnitude. The rewrite changes rounding only; anything more means it is wrong
- *   for this model and the original serves.
- * - **Speed.** Both are timed, interleaved, at those sizes (fastest of ROUNDS rounds on an all-core session, as
- *   a lone request on an idle server runs). The fused model serves unless it took clearly more time in total
- *   (SLOWER_TOLERANCE). The profile then measures it like any other variant. Measured on the build machine for lead-intent, fused
- *   against not: batch 1 3-4% faster on two threads and 3% on one; batch 8 4-5% on two, equal on one.
+ * Candidates, each checked against the model as it is, in this process, on the same sample batches (1 row and a
+ * few):
+ * - **as it is**, ONNX Runtime's optimizers as configured;
+ * - **fused**, when the model has attention blocks the rewrite matches;
+ * - **without SkipLayerNormFusion** (on the fused graph when there is one), when the graph has a LayerNormalization
+ *   fed by an Add, the pattern ONNX Runtime fuses into SkipLayerNormalization. Measured on the build machine (ONNX
+ *   Runtime 1.30, AVX-512 Xeon), that fused kernel made lead-intent FP32 9-16% slower than the Add and the
+ *   LayerNormalization it replaces, on one and on two threads, at 1 and 8 rows (docs/benchmarks/2026-12-05-attention-fusion.md);
+ *   another build or CPU may differ, hence the measurement.
  *
- * The fused file is written to `dir` under a name taken from the original's bytes, and rewritten on every load
- * (a stale file is never trusted). With `HUB_FUSE_ATTENTION=false` nothing is rewritten.
+ * **Answers.** Every output of a candidate must agree within MAX_REL_DIFF of its largest magnitude; a candidate
+ * that does not is never served. **Speed.** The candidates are timed, interleaved, at those sizes (fastest of ROUNDS
+ * rounds on an all-core session, as a lone request on an idle server runs; noise on a shared host only adds time).
+ * The fused graph serves unless it took clearly more time than the graph as it is (SLOWER_TOLERANCE): it is the
+ * rewrite ONNX Runtime's own transformer optimizer makes. Leaving an optimizer out is a departure from ONNX
+ * Runtime's defaults, so it needs a clear gain (FASTER_BY). The profile then measures what serves like any other
+ * variant.
+ *
+ * A fused file is written to `dir` under a name taken from the original's bytes, and rewritten on every load (a
+ * stale file is never trusted).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -29,20 +39,43 @@ export const MAX_REL_DIFF = 1e-4;
 /** Interleaved timing rounds per batch size. */
 const ROUNDS = 7;
 /**
- * How much slower (fastest round against fastest round) the fused model may be and still serve: it gives the
- * same answers, so only a clear loss keeps the original. Start-up is noisy (other models warm meanwhile), and
- * an unfused model that measured 6% faster in one start-up check was 3-4% slower in every quiet one.
+ * How much slower (fastest round against fastest round) the fused graph may be and still serve: it gives the same
+ * answers, so only a clear loss keeps the original. Start-up is noisy (other models warm meanwhile): in one
+ * start-up check the graph as it is measured 6% faster, and it was 3-4% slower in every quiet one.
  */
 const SLOWER_TOLERANCE = 1.03;
+/** How much faster a session without an ONNX Runtime optimizer must be to serve that way. */
+const FASTER_BY = 0.97;
+/** The ONNX Runtime optimizer tried off, when the graph has its pattern. */
+export const SKIP_LAYER_NORM_FUSION = 'SkipLayerNormFusion';
 
-/** What was decided for a model's FP32 file. */
+/** What was decided for a model's FP32 variant. */
 export interface FusedVariant {
   /** The file to serve: the fused one, or the original. */
   readonly path: string;
   /** Attention blocks fused in the file served (0: the original serves). */
   readonly blocks: number;
-  /** One line on what was done and measured, or why the original serves (undefined: nothing to fuse). */
+  /** ONNX Runtime optimizers the variant's sessions leave out. */
+  readonly disabledOptimizers: readonly string[];
+  /** One line on what serves and what was measured (undefined: there was nothing to try). */
   readonly summary: string | undefined;
+}
+
+/** What tests change: the rewrite, and the two speed thresholds. */
+export interface FusionCheck {
+  readonly rewrite?: (model: ModelProto) => AttentionFusion;
+  readonly slowerTolerance?: number;
+  readonly fasterBy?: number;
+}
+
+interface Candidate {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly fused: boolean;
+  readonly disabled: readonly string[];
+  session?: ort.InferenceSession;
+  diff: number;
+  us: number;
 }
 
 /** Largest |a - b| over the largest |b| (at least 1e-12), over all elements. */
@@ -58,75 +91,94 @@ function relDiff(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-/**
- * Compares and times the two sessions on the samples; resolves the largest relative difference over every
- * float output, and the summed fastest-round times (us) of the original and the fused model.
- */
-async function compare(original: ort.InferenceSession, fused: ort.InferenceSession, samples: readonly NamedTensors[]): Promise<{ diff: number; originalUs: number; fusedUs: number }> {
+/** The largest difference of a candidate's outputs from the reference's (Infinity: other names, types or shapes). */
+function outputDiff(ref: ort.InferenceSession.ReturnType, got: ort.InferenceSession.ReturnType): number {
   let diff = 0;
-  let originalUs = 0;
-  let fusedUs = 0;
+  for (const [name, t] of Object.entries(ref)) {
+    const f = got[name];
+    if (!f || f.type !== t.type || f.dims.join() !== t.dims.join()) return Infinity;
+    if (t.type === 'float32') diff = Math.max(diff, relDiff(f.data as Float32Array, t.data as Float32Array));
+    else if (String(f.data) !== String(t.data)) return Infinity;
+  }
+  return diff;
+}
+
+/** Checks every candidate's answers against the first's and times them all, interleaved (fills diff and us). */
+async function measure(candidates: Candidate[], samples: readonly NamedTensors[]): Promise<void> {
   for (const sample of samples) {
     const feeds = toFeeds(sample);
-    const [a, b] = [await original.run(feeds), await fused.run(feeds)];
-    for (const [name, t] of Object.entries(a)) {
-      const f = b[name];
-      if (!f || f.type !== t.type || f.dims.join() !== t.dims.join()) return { diff: Infinity, originalUs: 0, fusedUs: 0 };
-      if (t.type === 'float32') diff = Math.max(diff, relDiff(f.data as Float32Array, t.data as Float32Array));
-      else if (String(f.data) !== String(t.data)) return { diff: Infinity, originalUs: 0, fusedUs: 0 };
-    }
-    const times: [number[], number[]] = [[], []];
+    const ref = await (candidates[0]?.session as ort.InferenceSession).run(feeds);
+    for (const c of candidates.slice(1)) c.diff = Math.max(c.diff, outputDiff(ref, await (c.session as ort.InferenceSession).run(feeds)));
+    const times = candidates.map(() => [] as number[]);
     for (let r = 0; r < ROUNDS; r++) {
-      // Alternating which goes first, so neither always runs on the caches the other just filled.
-      for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
+      // A different one goes first each round, so none always runs on the caches another just filled.
+      for (let j = 0; j < candidates.length; j++) {
+        const i = (j + r) % candidates.length;
         const t0 = performance.now();
-        await (i === 0 ? original : fused).run(feeds);
-        times[i as 0 | 1].push((performance.now() - t0) * 1000);
+        await (candidates[i]?.session as ort.InferenceSession).run(feeds);
+        times[i]?.push((performance.now() - t0) * 1000);
       }
     }
-    // The fastest round: what noise on a shared host (or a model warming meanwhile) adds is never negative.
-    originalUs += Math.min(...times[0]);
-    fusedUs += Math.min(...times[1]);
+    candidates.forEach((c, i) => { c.us += Math.min(...(times[i] as number[])); });
   }
-  return { diff, originalUs, fusedUs };
 }
 
-/** What tests change: the rewrite, and how much slower it may be. */
-export interface FusionCheck {
-  readonly rewrite?: (model: ModelProto) => AttentionFusion;
-  readonly slowerTolerance?: number;
+/** Whether the graph has what SkipLayerNormFusion fuses: a LayerNormalization whose input an Add makes. */
+function hasSkipLayerNormPattern(model: ModelProto): boolean {
+  const adds = new Set((model.graph?.node ?? []).filter((n) => n.opType === 'Add').flatMap((n) => n.output ?? []));
+  return (model.graph?.node ?? []).some((n) => n.opType === 'LayerNormalization' && adds.has(n.input?.[0] ?? ''));
 }
 
 /**
- * The FP32 file to serve for `modelPath`: see the module comment. `samples` are the batches to check with
+ * How to serve the FP32 variant at `modelPath`: see the module comment. `samples` are the batches to check with
  * (valid inputs of the model); `dir` is where a fused file is written.
  */
 export async function fusedVariant(modelPath: string, samples: readonly NamedTensors[], dir: string, check: FusionCheck = {}): Promise<FusedVariant> {
+  const asIs: FusedVariant = { path: modelPath, blocks: 0, disabledOptimizers: [], summary: undefined };
   const bytes = await readFile(modelPath);
-  // Most models have no attention: the structure (no tensor values) says so without decoding the weights.
-  if (!decodeModelStructure(bytes).graph?.node?.some((n) => n.opType === 'Softmax')) return { path: modelPath, blocks: 0, summary: undefined };
-  const { model, blocks } = (check.rewrite ?? fuseAttention)(decodeModel(bytes));
-  if (blocks === 0) return { path: modelPath, blocks: 0, summary: undefined };
-  const fusedBytes = encodeModel(model);
-  // All cores (ONNX Runtime's default, 0): the hand-offs to the intra-op threads that fusion saves cost most there.
-  const settings = { provider: 'cpu', intraOpThreads: 0, graphOptimizationLevel: 'extended' } as const;
-  const original = (await createSession(bytes, settings)).session;
-  let fused: ort.InferenceSession | undefined;
+  // The structure (no tensor values) says whether there is anything to try, without decoding the weights.
+  const structure = decodeModelStructure(bytes);
+  const attention = structure.graph?.node?.some((n) => n.opType === 'Softmax') ?? false;
+  const fusion = attention ? (check.rewrite ?? fuseAttention)(decodeModel(bytes)) : { model: structure, blocks: 0 };
+  const skipLayerNorm = hasSkipLayerNormPattern(fusion.model);
+  if (fusion.blocks === 0 && !skipLayerNorm) return asIs;
+
+  const fusedName = `${fusion.blocks} attention block${fusion.blocks === 1 ? '' : 's'} fused`;
+  const candidates: Candidate[] = [{ name: 'as it is', bytes, fused: false, disabled: [], diff: 0, us: 0 }];
+  const fusedBytes = fusion.blocks > 0 ? encodeModel(fusion.model) : undefined;
+  if (fusedBytes) candidates.push({ name: fusedName, bytes: fusedBytes, fused: true, disabled: [], diff: 0, us: 0 });
+  if (skipLayerNorm) candidates.push({ name: `${fusedBytes ? `${fusedName}, ` : ''}${SKIP_LAYER_NORM_FUSION} off`, bytes: fusedBytes ?? bytes, fused: fusedBytes !== undefined, disabled: [SKIP_LAYER_NORM_FUSION], diff: 0, us: 0 });
   try {
-    fused = (await createSession(fusedBytes, settings)).session;
-    const { diff, originalUs, fusedUs } = await compare(original, fused, samples);
-    const gain = `${blocks} attention block${blocks > 1 ? 's' : ''} fusable`;
-    if (!(diff <= MAX_REL_DIFF)) return { path: modelPath, blocks: 0, summary: `${gain}, not served: outputs differ by ${diff.toExponential(1)} of their magnitude (limit ${MAX_REL_DIFF})` };
-    const speed = `${Math.round(fusedUs)} vs ${Math.round(originalUs)} us over batches of ${samples.map((s) => Object.values(s)[0]?.shape[0]).join(' and ')} rows`;
-    if (!(fusedUs <= originalUs * (check.slowerTolerance ?? SLOWER_TOLERANCE))) return { path: modelPath, blocks: 0, summary: `${gain}, not served: not faster here (${speed})` };
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `${path.basename(modelPath, '.onnx')}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.fused.onnx`);
-    const tmp = `${file}.tmp-${process.pid}-${randomUUID()}`;
-    await writeFile(tmp, fusedBytes);
-    await rename(tmp, file);
-    return { path: file, blocks, summary: `${blocks} attention block${blocks > 1 ? 's' : ''} fused: ${speed}, outputs within ${diff.toExponential(1)} of their magnitude` };
+    for (const c of candidates) {
+      // All cores (ONNX Runtime's default, 0): the hand-offs to the intra-op threads that fusion saves cost most there.
+      c.session = (await createSession(c.bytes, { provider: 'cpu', intraOpThreads: 0, graphOptimizationLevel: 'extended', disabledOptimizers: c.disabled })).session;
+    }
+    await measure(candidates, samples);
   } finally {
-    await original.release();
-    await fused?.release();
+    await Promise.all(candidates.map((c) => c.session?.release()));
   }
+
+  const [original, fused, noSkip] = [candidates[0] as Candidate, candidates.find((c) => c.fused && c.disabled.length === 0), candidates.find((c) => c.disabled.length > 0)];
+  const notes: string[] = [];
+  let served = original;
+  if (fused) {
+    if (!(fused.diff <= MAX_REL_DIFF)) notes.push(`${fusion.blocks} attention blocks not fused: outputs differ by ${fused.diff.toExponential(1)} of their magnitude (limit ${MAX_REL_DIFF})`);
+    else if (!(fused.us <= original.us * (check.slowerTolerance ?? SLOWER_TOLERANCE))) notes.push(`${fusion.blocks} attention blocks not fused: not faster here`);
+    else served = fused;
+  }
+  // Leaving the optimizer out is tried on the graph that serves (the fused one, when there is one).
+  if (noSkip && noSkip.fused === served.fused) {
+    if (!(noSkip.diff <= MAX_REL_DIFF)) notes.push(`${SKIP_LAYER_NORM_FUSION} kept: outputs differ by ${noSkip.diff.toExponential(1)} without it`);
+    else if (noSkip.us < served.us * (check.fasterBy ?? FASTER_BY)) served = noSkip;
+    else notes.push(`${SKIP_LAYER_NORM_FUSION} kept: not clearly faster without it`);
+  }
+  const rows = samples.map((s) => Object.values(s)[0]?.shape[0]).join(' and ');
+  const summary = `${served === original ? 'as it is' : served.name}${notes.length ? ` (${notes.join('; ')})` : ''}; fastest round over batches of ${rows} rows: ${candidates.map((c) => `${c.name} ${Math.round(c.us)} us`).join(', ')}; served outputs within ${served.diff.toExponential(1)} of the model's as it is`;
+  if (!served.fused) return { path: modelPath, blocks: 0, disabledOptimizers: served.disabled, summary };
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${path.basename(modelPath, '.onnx')}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.fused.onnx`);
+  const tmp = `${file}.tmp-${process.pid}-${randomUUID()}`;
+  await writeFile(tmp, served.bytes);
+  await rename(tmp, file);
+  return { path: file, blocks: fusion.blocks, disabledOptimizers: served.disabled, summary };
 }

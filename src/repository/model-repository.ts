@@ -131,8 +131,9 @@ export interface ModelRepositoryOptions {
   /** A lone batch whose all-core run was profiled within this (us) runs on the main thread when the engine is idle; 0 or unset never. */
   readonly idleMainMaxUs?: number;
   /**
-   * Where fused FP32 files are written (fused-variant.ts): on a CPU server, a model's FP32 variant serves with
-   * its attention blocks fused when that checks out. Unset: every model serves as it is (HUB_FUSE_ATTENTION=false).
+   * Where fused FP32 files are written (fused-variant.ts): on a CPU server, a model's FP32 graph is tuned at load
+   * (attention fused, SkipLayerNormFusion off) when that checks out. Unset: every model serves as it is
+   * (HUB_GRAPH_TUNING=false).
    */
   readonly fusedDir?: string | undefined;
 }
@@ -303,8 +304,8 @@ export class ModelRepository {
         if (!servesOn(f.variant, v.provider)) continue;
         const key = `${name}/${v.version}/${f.variant}`;
         const t0 = performance.now();
-        const served = f.variant === 'fp32' ? await this.#fp32File(name, cfg, v, f.path) : f.path;
-        const info = await this.#o.engine.load({ key, modelPath: served });
+        const served = f.variant === 'fp32' ? await this.#fp32Spec(name, cfg, v, f.path) : { modelPath: f.path };
+        const info = await this.#o.engine.load({ key, ...served });
         loadedKeys.push(key);
         checkSignature(cfg, info, this.#rel(f.path));
         v.provider = info.provider;
@@ -356,20 +357,22 @@ export class ModelRepository {
   }
 
   /**
-   * The FP32 file to load: with attention fused when the repository fuses, the server is on CPU and the fused
-   * model checks out (fused-variant.ts); otherwise the model's own. What was done is logged and shown in
-   * GetModelMetadata (graph_rewrites).
+   * How to load the FP32 variant: on a CPU server that tunes graphs, the file and ONNX Runtime optimizers measured
+   * fastest among those that answer the same (fused-variant.ts: attention fused, SkipLayerNormFusion off);
+   * otherwise the model's own file. What was decided and measured is logged and shown in GetModelMetadata
+   * (graph_rewrites).
    */
-  async #fp32File(name: string, cfg: ModelConfig, v: VersionEntry, file: string): Promise<string> {
+  async #fp32Spec(name: string, cfg: ModelConfig, v: VersionEntry, file: string): Promise<{ modelPath: string; disabledOptimizers?: readonly string[] }> {
     v.rewrites.delete('fp32');
-    if (!this.#o.fusedDir || this.#o.provider !== 'cpu') return file;
+    if (!this.#o.fusedDir || this.#o.provider !== 'cpu') return { modelPath: file };
     const samples = [...new Set([1, Math.min(8, cfg.maxBatchSize)])].map((rows) => sampleInputs(cfg, rows, 2000 + rows, v.ranges));
-    const fused = await fusedVariant(file, samples, this.#o.fusedDir).catch((e: unknown) => ({ path: file, blocks: 0, summary: `not fused: ${this.#relMessage((e as Error).message)}` }));
-    if (fused.summary === undefined) return file;
-    v.rewrites.set('fp32', fused.summary);
-    metrics.fusedAttentionBlocks.set({ model: name, version: v.version }, fused.blocks);
-    log.info({ model: name, version: v.version, variant: 'fp32', fusedBlocks: fused.blocks, rewrite: fused.summary }, fused.blocks > 0 ? 'serving the FP32 variant with attention fused' : 'serving the FP32 variant as it is');
-    return fused.path;
+    const tuned = await fusedVariant(file, samples, this.#o.fusedDir)
+      .catch((e: unknown) => ({ path: file, blocks: 0, disabledOptimizers: [], summary: `as it is (the check failed: ${this.#relMessage((e as Error).message)})` }));
+    if (tuned.summary === undefined) return { modelPath: file };
+    v.rewrites.set('fp32', tuned.summary);
+    metrics.fusedAttentionBlocks.set({ model: name, version: v.version }, tuned.blocks);
+    log.info({ model: name, version: v.version, variant: 'fp32', fusedBlocks: tuned.blocks, disabledOptimizers: tuned.disabledOptimizers, graph: tuned.summary }, 'FP32 graph chosen');
+    return { modelPath: tuned.path, disabledOptimizers: tuned.disabledOptimizers };
   }
 
   /** A path as messages show it: relative to the model repository, never absolute. */
