@@ -12,7 +12,7 @@
  */
 import type { ModelProto, NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
 import { attr, floatTensor, OnnxDataType, tensorFloats } from '../src/onnx/onnx-io.js';
-import { GraphIndex, floatAttr, intAttr, nodeLabel } from './graph-utils.js';
+import { GraphIndex, floatAttr, intAttr, nodeLabel } from '../src/onnx/graph-utils.js';
 import { weightRangeFor, type WeightRange } from '../src/engine/int8-host.js';
 import { quantizeMatrixInt8, quantizeUint8, transpose } from './weight-quantization.js';
 import { classifyNode, int8Tensor, uint8Tensor } from './quantize-targets.js';

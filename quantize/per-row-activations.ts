@@ -25,7 +25,7 @@
  */
 import type { NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
 import { attr, floatTensor, int64Tensor, OnnxDataType } from '../src/onnx/onnx-io.js';
-import type { GraphIndex } from './graph-utils.js';
+import type { GraphIndex } from '../src/onnx/graph-utils.js';
 import { uint8Tensor } from './quantize-targets.js';
 
 /** The zero point of a per-row quantized activation: symmetric int8 values shifted into uint8. */

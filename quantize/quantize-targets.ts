@@ -4,7 +4,7 @@
  */
 import type { NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
 import { OnnxDataType } from '../src/onnx/onnx-io.js';
-import { intAttr } from './graph-utils.js';
+import { intAttr } from '../src/onnx/graph-utils.js';
 
 /** Op types with a constant weight that both quantizers handle. */
 export const QUANTIZABLE_OPS: ReadonlySet<string> = new Set(['MatMul', 'Gemm', 'Conv']);

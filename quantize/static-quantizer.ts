@@ -13,7 +13,7 @@ import type { ModelProto, NodeProto } from '../src/onnx/onnx-io.js';
 import { attr, encodeModel, floatTensor, OnnxDataType, tensorFloats, valueInfo } from '../src/onnx/onnx-io.js';
 import type { HostTensor } from '../src/tensor/tensor.js';
 import { sliceRows } from '../src/tensor/tensor.js';
-import { GraphIndex, intAttr } from './graph-utils.js';
+import { GraphIndex, intAttr } from '../src/onnx/graph-utils.js';
 import { classifyNode, int8Tensor, type Target } from './quantize-targets.js';
 import { weightRangeFor, type WeightRange } from '../src/engine/int8-host.js';
 import { quantizeInt8 } from './weight-quantization.js';

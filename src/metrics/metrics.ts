@@ -86,7 +86,7 @@ export const metrics = {
     labelNames: ['state'] as const, registers: [registry],
   }),
   fusedAttentionBlocks: new Gauge({
-    name: 'hub_fused_attention_blocks', help: 'Attention blocks fused in the FP32 graph a model version serves (0: it has some, and serves as it is: see its log line or GetModelMetadata graph_rewrites)',
+    name: 'hub_fused_attention_blocks', help: 'Attention blocks fused in the FP32 graph a model version serves, set when the load-time graph check ran (0: none fused; its log line or GetModelMetadata graph_rewrites says why)',
     labelNames: ['model', 'version'] as const, registers: [registry],
   }),
   modelLoadSeconds: new Gauge({

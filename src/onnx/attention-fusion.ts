@@ -11,10 +11,10 @@
  *     out = Reshape(Transpose[0,2,1,3](MatMul(p, v)), [0, 0, H*D])
  *
  * becomes `Attention(X, [Wq|Wk|Wv], [bq|bk|bv], attention_bias = Expand(bias, [1, 1, seq, seq]))` with
- * `num_heads` H and `scale` 1/c (or c, or 1). One GEMM replaces three and one kernel replaces the twelve to
- * fifteen small nodes between them, each of which costs a hand-off to the intra-op threads: measured on the
- * bundled lead-intent (116 nodes after ONNX Runtime's own fusions, 70 after this), a lone row ran in ~2.6%
- * less time in the server and a batch of 8 in ~5% less (docs/benchmarks/2026-12-05-attention-fusion.md).
+ * `num_heads` H and `scale` 1/c (or c, or 1). One GEMM replaces three and one kernel replaces the block's 19
+ * nodes, each of which costs a hand-off to the intra-op threads: measured on the bundled lead-intent (116 nodes
+ * after ONNX Runtime's own fusions, 52 after this), a lone row ran 1-6% faster on two threads and a batch of 8
+ * 2-4% faster (docs/benchmarks/2026-12-05-attention-fusion.md).
  *
  * Every tensor inside a block must be used by that block only (no other consumer, not a graph output), and
  * the weights, biases and head-split shapes must be constants (initializers or Constant nodes); anything else
@@ -24,6 +24,7 @@
  * `torch.nn.MultiheadAttention`'s export (the torch-text fixture), and cross-attention (different Q and K/V
  * inputs).
  */
+import { GraphIndex, intAttr } from './graph-utils.js';
 import { attr, floatTensor, int64Tensor, OnnxDataType, tensorFloats, tensorInts, type ModelProto, type NodeProto, type TensorProto } from './onnx-io.js';
 
 /** A fused model and the number of attention blocks rewritten (0: the model is returned unchanged). */
@@ -126,7 +127,7 @@ class GraphView {
 
 /** A Reshape with allowzero=1 (opset 14) takes a 0 in its shape literally instead of copying the input's dim. */
 function copiesZeros(n: NodeProto): boolean {
-  return (n.attribute?.find((a) => a.name === 'allowzero')?.i ?? 0) !== 0;
+  return intAttr(n, 'allowzero', 0) !== 0;
 }
 
 function permOf(n: NodeProto): number[] | undefined {
@@ -178,9 +179,9 @@ function keyProjection(view: GraphView, name: string | undefined): HeadsProjecti
 
 /** Softmax(axis -1 over rank 4) -> the block around it, or undefined when anything does not fit. */
 function matchBlock(view: GraphView, sm: NodeProto, opset: number): Block | undefined {
-  const axis = sm.attribute?.find((a) => a.name === 'axis')?.i;
   // Before opset 13 Softmax flattened from its axis (default 1): only an explicit last axis means the same.
-  if (!(axis === -1 || axis === 3 || (axis === undefined && opset >= 13))) return undefined;
+  const axis = intAttr(sm, 'axis', opset >= 13 ? -1 : 1);
+  if (axis !== -1 && axis !== 3) return undefined;
   const add = view.soleFrom(sm.input?.[0], 'Add');
   if (!add) return matchScores(view, sm, sm.input?.[0], undefined, [sm]);
   // Either side of the Add may be the scores; the other is the bias.
@@ -262,13 +263,6 @@ function topoSort(nodes: readonly NodeProto[], available: ReadonlySet<string>): 
   return out;
 }
 
-function uniqueName(taken: Set<string>, base: string): string {
-  let name = base;
-  for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
-  taken.add(name);
-  return name;
-}
-
 /**
  * Rewrites every matched attention block of the model (a new object; the input is not changed). Blocks that
  * do not match stay as they are.
@@ -294,15 +288,15 @@ export function fuseAttention(model: ModelProto): AttentionFusion {
   }
   if (blocks.length === 0) return { model, blocks: 0 };
 
-  const taken = new Set<string>([...(graph.node ?? []).flatMap((n) => [...(n.input ?? []), ...(n.output ?? []), n.name ?? '']), ...(graph.initializer ?? []).map((t) => t.name ?? '')]);
+  const names = new GraphIndex(graph);
   const initializers: TensorProto[] = [];
   const added: NodeProto[] = [];
   const expanded = new Map<string, string>();
   for (const b of blocks) {
-    const base = uniqueName(taken, `${b.output}/fused_attention`);
+    const base = names.unique(`${b.output}/fused_attention`);
     const hidden = b.q.heads * b.q.headDim;
-    const w = uniqueName(taken, `${base}/qkv_weight`);
-    const bias = uniqueName(taken, `${base}/qkv_bias`);
+    const w = names.unique(`${base}/qkv_weight`);
+    const bias = names.unique(`${base}/qkv_bias`);
     initializers.push(floatTensor(w, [b.q.weight.length / hidden, 3 * hidden], packWeights(b.q, b.k, b.v)));
     const packedBias = new Float32Array(3 * hidden);
     packedBias.set(b.q.bias, 0);
@@ -315,10 +309,10 @@ export function fuseAttention(model: ModelProto): AttentionFusion {
       // (self-attention: every block using one bias has the same sequence length).
       let full = expanded.get(b.bias);
       if (!full) {
-        const e = uniqueName(taken, `${base}/bias`);
-        const [shape, seq, target, ones, one] = ['shape', 'seq', 'target', 'ones', 'seq_axis'].map((s) => uniqueName(taken, `${e}/${s}`)) as [string, string, string, string, string];
+        const e = names.unique(`${base}/bias`);
+        const [shape, seq, target, ones, one] = ['shape', 'seq', 'target', 'ones', 'seq_axis'].map((s) => names.unique(`${e}/${s}`)) as [string, string, string, string, string];
         initializers.push(int64Tensor(ones, [2], [1, 1]), int64Tensor(one, [1], [1]));
-        full = uniqueName(taken, `${e}/expanded`);
+        full = names.unique(`${e}/expanded`);
         added.push(
           { opType: 'Shape', name: shape, input: [b.x], output: [shape] },
           { opType: 'Gather', name: seq, input: [shape, one], output: [seq], attribute: [attr('axis', 0, 'int')] },

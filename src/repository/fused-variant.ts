@@ -36,16 +36,11 @@ import type { NamedTensors } from '../tensor/tensor.js';
 
 /** Largest output difference accepted, relative to the output's largest magnitude. */
 export const MAX_REL_DIFF = 1e-4;
-/**
- * Interleaved timing rounds per batch size. At start-up other models warm meanwhile: with 7 rounds, the gain of
- * lead-intent without SkipLayerNormFusion measured 6-15% in three start-ups, and once (by the served result) under
- * the 3% it needs.
- */
+/** Interleaved timing rounds per batch size (other models warm meanwhile at start-up). */
 const ROUNDS = 11;
 /**
  * How much slower (fastest round against fastest round) the fused graph may be and still serve: it gives the same
- * answers, so only a clear loss keeps the original. Start-up is noisy (other models warm meanwhile): in one
- * start-up check the graph as it is measured 6% faster, and it was 3-4% slower in every quiet one.
+ * answers, so only a clear loss keeps the original against start-up noise (other models warm meanwhile).
  */
 const SLOWER_TOLERANCE = 1.03;
 /** How much faster a session without an ONNX Runtime optimizer must be to serve that way. */

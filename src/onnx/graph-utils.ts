@@ -1,5 +1,5 @@
 /** Small helpers over an ONNX graph: initializer lookup, consumers, unique names, attribute reads. */
-import type { AttributeProto, GraphProto, NodeProto, TensorProto } from '../src/onnx/onnx-io.js';
+import type { AttributeProto, GraphProto, NodeProto, TensorProto } from './onnx-io.js';
 
 /** Index of a graph for rewriting. */
 export class GraphIndex {
